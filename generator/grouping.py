@@ -1,0 +1,203 @@
+"""model.Api -> model.Binding: the one table that says where each C symbol lives in C++.
+
+Rules, in order:
+1. EXACT names a few symbols whose prefix says nothing (libssh2_trace, libssh2_poll...).
+2. Otherwise the longest prefix in PREFIXES names the scope; the method name is the rest.
+3. In a handle class, a symbol whose first parameter is the class's own handle is an
+   instance method (the handle is implicit); any other symbol is a static method.
+4. Classes with no prefix of their own (listener, sftp_handle) also get, as instance
+   methods, every symbol whose first parameter is their handle
+   (listener.forward_accept(), sftp_handle.read(...)).
+5. A symbol returning a handle becomes a factory returning the owning class; the
+   class's release function (and macros expanding to it) free the receiver.
+A symbol no rule places is an error that names it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .model import (Api, Binding, CallArg, Function, GeneratorError, HandleClass, Macro,
+                    Method, Param, Scope, Unbound)
+
+# Owning classes, in the order they are declared. parent: the class whose node a new
+# handle keeps alive; the session is the root of every tree.
+HANDLE_CLASSES = (
+    HandleClass("session", "LIBSSH2_SESSION", "libssh2_session_free", ""),
+    HandleClass("channel", "LIBSSH2_CHANNEL", "libssh2_channel_free", "session"),
+    HandleClass("listener", "LIBSSH2_LISTENER", "libssh2_channel_forward_cancel", "session"),
+    HandleClass("sftp", "LIBSSH2_SFTP", "libssh2_sftp_shutdown", "session"),
+    HandleClass("sftp_handle", "LIBSSH2_SFTP_HANDLE", "libssh2_sftp_close_handle", "sftp"),
+    HandleClass("agent", "LIBSSH2_AGENT", "libssh2_agent_free", "session"),
+    HandleClass("knownhost", "LIBSSH2_KNOWNHOSTS", "libssh2_knownhost_free", "session"),
+    HandleClass("publickey", "LIBSSH2_PUBLICKEY", "libssh2_publickey_shutdown", "session"),
+)
+
+# Classes with no prefix of their own: rule 4.
+BORROWING_METHODS = ("listener", "sftp_handle")
+
+# Namespaces of functions that take a session but have no handle of their own.
+NAMESPACES = ("base64", "hostkey", "keepalive", "scp", "trace", "userauth")
+
+FREE_FUNCTIONS = "libssh2"   # scope name for namespace-level functions
+
+PREFIXES = {
+    "libssh2_session_": "session",
+    "libssh2_channel_": "channel",
+    "libssh2_sftp_": "sftp",
+    "libssh2_agent_": "agent",
+    "libssh2_knownhost_": "knownhost",
+    "libssh2_publickey_": "publickey",
+    "libssh2_userauth_": "userauth",
+    "libssh2_scp_": "scp",
+    "libssh2_keepalive_": "keepalive",
+    "libssh2_trace_": "trace",
+    "libssh2_hostkey_": "hostkey",
+    "libssh2_base64_": "base64",
+}
+
+EXACT = {
+    "libssh2_init": (FREE_FUNCTIONS, "init"),
+    "libssh2_exit": (FREE_FUNCTIONS, "exit"),
+    "libssh2_free": (FREE_FUNCTIONS, "free"),
+    "libssh2_version": (FREE_FUNCTIONS, "version"),
+    "libssh2_poll": (FREE_FUNCTIONS, "poll"),
+    # Deprecated twin of libssh2_session_banner_set, which owns session.banner_set.
+    "libssh2_banner_set": (FREE_FUNCTIONS, "banner_set"),
+    "libssh2_poll_channel_read": ("channel", "poll_channel_read"),
+    "libssh2_trace": ("trace", "trace"),
+}
+
+# Second names the Lua seed's users know a function by (its README lists session:timeout()).
+ALIASES = {
+    "libssh2_session_get_timeout": "timeout",
+}
+
+# Functions returning a handle the binding must not free: the sftp session's own
+# channel, freed by libssh2_sftp_shutdown.
+BORROWED = {"libssh2_sftp_get_channel"}
+
+# Names every owning class defines itself.
+RESERVED = {"get", "release"}
+
+_BY_RAW = {h.raw: h for h in HANDLE_CLASSES}
+_BY_NAME = {h.name: h for h in HANDLE_CLASSES}
+
+
+def place(name: str) -> Tuple[str, str]:
+    """(scope, method name) for a C function or macro name."""
+    if name in EXACT:
+        return EXACT[name]
+    matches = [p for p in PREFIXES if name.startswith(p)]
+    if not matches:
+        raise GeneratorError(
+            f"{name}: no rule in generator/grouping.py places it in a class; "
+            "add its prefix to PREFIXES or its name to EXACT")
+    prefix = max(matches, key=len)
+    return PREFIXES[prefix], name[len(prefix):]
+
+
+def build_binding(api: Api) -> Binding:
+    """Place every function and call-like macro of api."""
+    functions = {f.name: f for f in api.functions}
+    entries: List[Tuple[str, Method]] = []   # (scope, method) from rule 1-3
+    for symbol in list(api.functions) + list(api.macros):
+        scope, name = place(symbol.name)
+        entries.append((scope, _method(symbol, name, functions)))
+        if symbol.name in ALIASES:
+            entries.append((scope, _method(symbol, ALIASES[symbol.name], functions)))
+
+    instance: Dict[str, List[Method]] = {h.name: [] for h in HANDLE_CLASSES}
+    static: Dict[str, List[Method]] = {s: [] for s in list(_BY_NAME) + list(NAMESPACES)}
+    free: List[Method] = []
+    for scope, method in entries:
+        own = _BY_NAME.get(scope)
+        if own and method.receiver_class == own.name:
+            instance[own.name].append(method)
+            continue
+        if scope == FREE_FUNCTIONS:
+            free.append(method)
+        elif scope in static:
+            static[scope].append(method)
+        else:
+            raise GeneratorError(f"{method.c_name}: placed in unknown scope '{scope}'")
+        if method.receiver_class in BORROWING_METHODS:
+            instance[method.receiver_class].append(method)   # rule 4
+
+    classes = tuple(Scope(h.name, h, _sorted(instance[h.name]), _sorted(static[h.name]))
+                    for h in HANDLE_CLASSES)
+    namespaces = tuple(Scope(n, None, (), _sorted(static[n])) for n in NAMESPACES)
+    binding = Binding(api=api, classes=classes, namespaces=namespaces,
+                      free_functions=_sorted(free), unbound=api.not_calls)
+    _check_unique(binding)
+    return binding
+
+
+def _sorted(methods: Sequence[Method]) -> Tuple[Method, ...]:
+    return tuple(sorted(methods, key=lambda m: (m.name, m.c_name)))
+
+
+def _method(symbol, name: str, functions: Dict[str, Function]) -> Method:
+    params = symbol.params
+    receiver = params[0] if params and params[0].raw_handle in _BY_RAW else None
+    rest = params[1:] if receiver else params
+    receiver_class = _BY_RAW[receiver.raw_handle].name if receiver else ""
+    is_macro = isinstance(symbol, Macro)
+    target = symbol.target if is_macro else symbol.name
+    returns = _BY_RAW.get(_pointee(symbol.result))
+    releases = bool(receiver) and _BY_RAW[receiver.raw_handle].release == target
+    call_args: Tuple[CallArg, ...] = ()
+    via_macro = True
+    if is_macro:
+        call_args = tuple(_call_arg(a, params) for a in symbol.call_args)
+        # strlen() of an unsigned char * compiles in C but not in C++: call the function.
+        via_macro = not any(a.length_of for a in call_args)
+    return Method(
+        name=name, c_name=symbol.name, is_macro=is_macro, target=target,
+        result=symbol.result, params=rest, receiver=receiver, receiver_class=receiver_class,
+        receiver_has_method=receiver_class in BORROWING_METHODS,
+        returns_class=returns.name if returns else "",
+        returns_view=target in BORROWED,
+        parent_is_receiver=target in BORROWED or bool(returns) and returns.parent not in ("", "session"),
+        releases=releases, result_is_void=symbol.result == "void",
+        deprecated=symbol.deprecated, call_args=call_args, via_macro=via_macro)
+
+
+def _pointee(ctype: str) -> str:
+    text = ctype.strip()
+    return text[:-1].strip() if text.endswith("*") else ""
+
+
+def _call_arg(text: str, params: Sequence[Param]) -> CallArg:
+    """One macro argument; strlen() of a non-char string parameter is marked as such."""
+    m = re.fullmatch(r"(\((?P<cast>[\w ]+)\))?\s*strlen\(\s*\(?(?P<name>\w+)\)?\s*\)", text)
+    if m:
+        param = next((p for p in params if p.name == m.group("name")), None)
+        if param and param.type.replace(" ", "") not in ("constchar*", "char*"):
+            return CallArg(text=text, length_of=param.name, length_cast=m.group("cast") or "")
+    bare = text.strip("() ")
+    if any(p.name == bare for p in params) and re.fullmatch(r"\(*\s*\w+\s*\)*", text):
+        return CallArg(text=text, param=bare)
+    return CallArg(text=text)
+
+
+def _check_unique(binding: Binding) -> None:
+    """Two C symbols must never become the same C++ overload."""
+    for scope in binding.classes + binding.namespaces:
+        for kind, methods in (("instance", scope.instance_methods),
+                              ("static", scope.static_methods)):
+            seen: Dict[Tuple[str, Tuple[str, ...]], str] = {}
+            for m in methods:
+                key = (m.name, tuple(p.type for p in m.params))
+                if key in seen:
+                    raise GeneratorError(
+                        f"{m.c_name} and {seen[key]} would both be {scope.name}::{m.name} "
+                        "with the same parameters; rename one in grouping.EXACT")
+                seen[key] = m.c_name
+                if scope.handle and kind == "instance" and m.name in RESERVED and not m.params:
+                    raise GeneratorError(f"{m.c_name} would hide {scope.name}::{m.name}()")
+    seen_free: Dict[str, str] = {}
+    for m in binding.free_functions:
+        if m.name in seen_free:
+            raise GeneratorError(f"{m.c_name} and {seen_free[m.name]} are both libssh2::{m.name}")
+        seen_free[m.name] = m.c_name

@@ -1,0 +1,151 @@
+"""The plain data model: what libssh2's headers declare, and where each piece lives in C++.
+
+Everything here is frozen, picklable and free of libclang objects: parse.py fills the
+first half (Api), grouping.py the second (Binding), templates read the second.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+
+class GeneratorError(Exception):
+    """A problem the user must fix (bad input, missing tool, unknown construct)."""
+
+
+# --- What the headers declare -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter, spelled as libssh2 spells it."""
+    name: str
+    type: str                # e.g. "const char *", "LIBSSH2_SESSION *", "libssh2_socket_t"
+    declarator: str = ""     # callback macro it is declared through, e.g. "LIBSSH2_ALLOC_FUNC"
+    array: bool = False      # declared as "type name[]"
+
+    @property
+    def raw_handle(self) -> str:
+        """The opaque handle type this parameter points to ("LIBSSH2_CHANNEL"), or ""."""
+        text = self.type.strip()
+        if text.endswith("*") and not self.declarator and not self.array:
+            inner = text[:-1].strip()
+            if inner.startswith("LIBSSH2_") and " " not in inner and "*" not in inner:
+                return inner
+        return ""
+
+
+@dataclass(frozen=True)
+class Function:
+    """A LIBSSH2_API function."""
+    name: str
+    result: str
+    params: Tuple[Param, ...]
+    header: str
+    deprecated: str = ""     # why, if libssh2 marks it deprecated
+
+
+@dataclass(frozen=True)
+class Macro:
+    """A function-like libssh2_* macro whose body is one call of a LIBSSH2_API function.
+
+    params are typed from the called function: each macro parameter takes the type of
+    the first argument position where it is passed as itself. call_args keeps every
+    argument exactly as the macro passes it (literals such as sizeof("exec") - 1 too),
+    after following macros that expand to other macros.
+    """
+    name: str
+    params: Tuple[Param, ...]
+    target: str
+    call_args: Tuple[str, ...]
+    result: str
+    header: str
+    deprecated: str = ""
+
+
+@dataclass(frozen=True)
+class Unbound:
+    """A public symbol the binding does not wrap, and why."""
+    name: str
+    kind: str                # "function" or "macro"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Api:
+    """Everything public in one libssh2 release's headers."""
+    version: str             # LIBSSH2_VERSION, e.g. "1.10.0"
+    version_num: int         # LIBSSH2_VERSION_NUM
+    functions: Tuple[Function, ...]
+    macros: Tuple[Macro, ...]
+    not_calls: Tuple[Unbound, ...] = ()   # function-like macros that are not a call
+
+    def function(self, name: str) -> Function:
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+# --- Where it lives in C++ ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class HandleClass:
+    """An owning C++ class for one opaque libssh2 handle type."""
+    name: str                # C++ class name, e.g. "channel"
+    raw: str                 # e.g. "LIBSSH2_CHANNEL"
+    release: str             # C function that frees it, e.g. "libssh2_channel_free"
+    parent: str              # class whose node it keeps alive ("" for the session)
+
+
+@dataclass(frozen=True)
+class CallArg:
+    """One argument a macro passes to its function, as written in the macro."""
+    text: str
+    param: str = ""          # set when text is this parameter, passed as itself
+    length_of: str = ""      # set when text is strlen() of this non-char string parameter
+    length_cast: str = ""    # the cast in front of that strlen(), if any
+
+
+@dataclass(frozen=True)
+class Method:
+    """One C++ entry point forwarding to one C function or macro."""
+    name: str                # C++ name
+    c_name: str              # the function or macro called
+    is_macro: bool
+    target: str              # the LIBSSH2_API function finally called
+    result: str              # C return type
+    params: Tuple[Param, ...]            # every parameter but the receiver
+    receiver: Optional[Param] = None     # first C parameter when it is a handle
+    receiver_class: str = ""             # C++ class wrapping the receiver's handle, if any
+    receiver_has_method: bool = False    # receiver_class has this as an instance method too
+    returns_class: str = ""              # C++ class the result is wrapped in (factories)
+    returns_view: bool = False           # the result is borrowed: never freed by the binding
+    parent_is_receiver: bool = False     # new handle keeps the receiver (not the session) alive
+    releases: bool = False               # frees the receiver's handle
+    result_is_void: bool = False
+    deprecated: str = ""
+    call_args: Tuple[CallArg, ...] = ()  # macros: the arguments passed to target
+    via_macro: bool = True               # macros: call the macro itself, not target
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A C++ class or namespace and its methods."""
+    name: str
+    handle: Optional[HandleClass]                # None: a namespace of functions
+    instance_methods: Tuple[Method, ...] = ()
+    static_methods: Tuple[Method, ...] = ()
+
+
+@dataclass(frozen=True)
+class Binding:
+    """The whole C++ binding of one Api."""
+    api: Api
+    classes: Tuple[Scope, ...]                   # handle classes, in declaration order
+    namespaces: Tuple[Scope, ...]                # userauth, scp, ...
+    free_functions: Tuple[Method, ...]           # libssh2::init, ...
+    unbound: Tuple[Unbound, ...] = field(default=())
+
+    @property
+    def handle_classes(self) -> Tuple[HandleClass, ...]:
+        return tuple(scope.handle for scope in self.classes if scope.handle)

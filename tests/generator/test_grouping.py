@@ -1,0 +1,72 @@
+"""grouping.py: which class each symbol lands in, receivers, factories, errors."""
+import pytest
+
+from generator.grouping import build_binding, place
+from generator.model import GeneratorError
+
+HANDLES = """
+typedef struct _LIBSSH2_LISTENER LIBSSH2_LISTENER;
+typedef struct _LIBSSH2_SFTP LIBSSH2_SFTP;
+typedef struct _LIBSSH2_SFTP_HANDLE LIBSSH2_SFTP_HANDLE;
+"""
+
+
+def scope(binding, name):
+    return next(s for s in binding.classes + binding.namespaces if s.name == name)
+
+
+def test_prefix_table_and_exact_names():
+    assert place("libssh2_channel_get_exit_signal") == ("channel", "get_exit_signal")
+    assert place("libssh2_userauth_password_ex") == ("userauth", "password_ex")
+    assert place("libssh2_poll_channel_read") == ("channel", "poll_channel_read")
+    assert place("libssh2_trace") == ("trace", "trace")
+    assert place("libssh2_version") == ("libssh2", "version")
+
+
+def test_unplaceable_function_is_an_error_naming_it():
+    with pytest.raises(GeneratorError, match="libssh2_frobnicate: no rule"):
+        place("libssh2_frobnicate")
+
+
+def test_receivers_factories_and_release(parse):
+    api = parse(HANDLES +
+                "LIBSSH2_API int libssh2_channel_eof(LIBSSH2_CHANNEL *channel);\n"
+                "LIBSSH2_API int libssh2_channel_free(LIBSSH2_CHANNEL *channel);\n"
+                "LIBSSH2_API LIBSSH2_CHANNEL *libssh2_channel_forward_accept(LIBSSH2_LISTENER *listener);\n"
+                "LIBSSH2_API int libssh2_userauth_authenticated(LIBSSH2_SESSION *session);\n")
+    b = build_binding(api)
+    channel = scope(b, "channel")
+    eof = next(m for m in channel.instance_methods if m.name == "eof")
+    assert eof.receiver.name == "channel" and eof.params == ()
+    assert next(m for m in channel.instance_methods if m.name == "free").releases
+    accept = next(m for m in channel.static_methods if m.name == "forward_accept")
+    assert accept.receiver_class == "listener" and accept.returns_class == "channel"
+    # listener has no prefix of its own: it gets the method too
+    assert [m.name for m in scope(b, "listener").instance_methods] == ["forward_accept"]
+    (auth,) = scope(b, "userauth").static_methods
+    assert auth.receiver_class == "session"
+
+
+def test_sftp_handle_functions_live_in_sftp_and_sftp_handle(parse):
+    api = parse(HANDLES, sftp=HANDLES.replace("typedef", "typedef") +
+                "LIBSSH2_API int libssh2_sftp_fsync(LIBSSH2_SFTP_HANDLE *handle);\n"
+                "LIBSSH2_API LIBSSH2_SFTP_HANDLE *libssh2_sftp_open_ex(LIBSSH2_SFTP *sftp, const char *filename);\n")
+    b = build_binding(api)
+    assert [m.name for m in scope(b, "sftp").static_methods] == ["fsync"]
+    assert [m.name for m in scope(b, "sftp_handle").instance_methods] == ["fsync"]
+    (open_ex,) = scope(b, "sftp").instance_methods
+    assert open_ex.returns_class == "sftp_handle" and open_ex.parent_is_receiver
+
+
+def test_same_overload_twice_is_an_error(parse):
+    api = parse("LIBSSH2_API int libssh2_session_flag(LIBSSH2_SESSION *session, int flag);\n"
+                "#define libssh2_session_flag_(session, flag) libssh2_session_flag((session), (flag))\n")
+    # distinct names are fine
+    build_binding(api)
+    from generator import grouping
+    grouping.EXACT["libssh2_session_flag_"] = ("session", "flag")
+    try:
+        with pytest.raises(GeneratorError, match="would both be session::flag"):
+            build_binding(api)
+    finally:
+        del grouping.EXACT["libssh2_session_flag_"]

@@ -1,0 +1,62 @@
+#include "connection.hpp"
+
+#include <stdexcept>
+#include <unistd.h>
+
+namespace test_support {
+
+socket_fd::~socket_fd() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::string last_error(libssh2::session &session) {
+    char *message = nullptr;
+    int length = 0;
+    session.last_error(&message, &length, 0);
+    return message ? std::string(message, static_cast<size_t>(length)) : std::string();
+}
+
+connection handshake() {
+    const sshd_server &server = sshd();
+    connection c{socket_fd(connect_tcp(server.port)), libssh2::session::init()};
+    if (!c.session) throw std::runtime_error("libssh2_session_init failed");
+    if (c.session.handshake(c.socket.get()) != 0)
+        throw std::runtime_error("handshake failed: " + last_error(c.session));
+    return c;
+}
+
+connection login() {
+    connection c = handshake();
+    const sshd_server &server = sshd();
+    const int rc = libssh2::userauth::publickey_fromfile(c.session, server.user.c_str(), server.pubkey.c_str(),
+                                                          server.key.c_str(), nullptr);
+    if (rc != 0) throw std::runtime_error("public key authentication failed: " + last_error(c.session));
+    return c;
+}
+
+static std::string read_stream(libssh2::channel &channel, bool stderr_stream) {
+    std::string data;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = stderr_stream ? channel.read_stderr(buffer, sizeof buffer)
+                                        : channel.read(buffer, sizeof buffer);
+        if (n < 0) throw std::runtime_error("channel read failed: " + std::to_string(n));
+        if (n == 0) return data;
+        data.append(buffer, static_cast<size_t>(n));
+    }
+}
+
+command_result run(libssh2::session &session, const std::string &command) {
+    libssh2::channel channel = libssh2::channel::open_session(session);
+    if (!channel) throw std::runtime_error("channel open failed: " + last_error(session));
+    if (channel.exec(command.c_str()) != 0) throw std::runtime_error("exec failed: " + last_error(session));
+    command_result result{};
+    result.out = read_stream(channel, false);
+    result.err = read_stream(channel, true);
+    if (channel.close() != 0 || channel.wait_closed() != 0)
+        throw std::runtime_error("channel close failed: " + last_error(session));
+    result.exit_status = channel.get_exit_status();
+    return result;
+}
+
+}  // namespace test_support
