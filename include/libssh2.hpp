@@ -43,7 +43,11 @@ namespace detail {
 // holds a reference to its node, and a child's node holds one to its parent's: the parent
 // is freed only after every child has freed its own handle. That order matters because
 // libssh2_session_free frees the session's remaining channels and listeners itself, so a
-// channel freed after its session would be a double free.
+// channel freed after its session would be a double free. A parent also lists its live
+// children, so that an explicit free of the parent (session.free(), sftp.shutdown())
+// frees them first, as destruction would, instead of leaving them dangling.
+// Not thread-safe beyond what libssh2 is: use a session and its children from one thread
+// at a time.
 struct node {
     using free_function = void (*)(void *handle, LIBSSH2_SESSION *session) noexcept;
 
@@ -53,8 +57,11 @@ struct node {
     std::atomic<long> references{1};
     node *parent;                 // kept alive until this handle is freed
     LIBSSH2_SESSION *session;     // the session the handle belongs to
-    void *handle;                 // null once freed explicitly (session.free(), sftp.shutdown(), ...)
+    void *handle;                 // null once freed
     free_function free_handle;    // null: borrowed or released, never freed here
+    node *first_child = nullptr;
+    node *next_sibling = nullptr;
+    node *previous_sibling = nullptr;
 };
 
 inline node *retain(node *n) noexcept {
@@ -62,19 +69,23 @@ inline node *retain(node *n) noexcept {
     return n;
 }
 
-// False once an ancestor was freed explicitly: libssh2 freed or invalidated this handle
-// along with it, so freeing it again would touch freed memory.
-inline bool ancestors_alive(const node *n) noexcept {
-    for (const node *p = n->parent; p; p = p->parent) {
-        if (!p->handle) return false;
+// Frees the handles of n's descendants, deepest first; their wrappers become empty.
+inline void free_children(node *n) noexcept {
+    for (node *child = n ? n->first_child : nullptr; child; child = child->next_sibling) {
+        free_children(child);
+        if (child->handle && child->free_handle) child->free_handle(child->handle, child->session);
+        child->handle = nullptr;
     }
-    return true;
 }
 
 inline void drop(node *n) noexcept {
     while (n && n->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        if (n->handle && n->free_handle && ancestors_alive(n)) n->free_handle(n->handle, n->session);
+        if (n->handle && n->free_handle) n->free_handle(n->handle, n->session);
         node *parent = n->parent;
+        if (parent) {
+            (n->previous_sibling ? n->previous_sibling->next_sibling : parent->first_child) = n->next_sibling;
+            if (n->next_sibling) n->next_sibling->previous_sibling = n->previous_sibling;
+        }
         delete n;
         n = parent;
     }
@@ -94,6 +105,12 @@ inline node *adopt(node *parent, LIBSSH2_SESSION *session, void *handle, node::f
     if (!n) {
         if (free) free(handle, session);
         drop(parent);
+        return nullptr;
+    }
+    if (parent) {
+        n->next_sibling = parent->first_child;
+        if (parent->first_child) parent->first_child->previous_sibling = n;
+        parent->first_child = n;
     }
     return n;
 }
@@ -148,17 +165,12 @@ public:
     // Takes ownership of handle.
     explicit session(LIBSSH2_SESSION *handle) noexcept
         : session(detail::owned_node{detail::adopt(nullptr, handle, handle, &free_handle)}) {}
-    session(session &&other) noexcept : node_(other.node_), handle_(other.handle_) {
-        other.node_ = nullptr;
-        other.handle_ = nullptr;
-    }
+    session(session &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
     session &operator=(session &&other) noexcept {
         if (this != &other) {
             detail::drop(node_);
             node_ = other.node_;
-            handle_ = other.handle_;
             other.node_ = nullptr;
-            other.handle_ = nullptr;
         }
         return *this;
     }
@@ -166,92 +178,92 @@ public:
     session &operator=(const session &) = delete;
     ~session() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object.
-    LIBSSH2_SESSION *get() const noexcept { return handle_; }
+    // The raw handle, still owned by this object; null when empty.
+    LIBSSH2_SESSION *get() const noexcept { return node_ ? static_cast<LIBSSH2_SESSION *>(node_->handle) : nullptr; }
     // Gives up ownership: the caller frees the handle.
     LIBSSH2_SESSION *release() noexcept {
-        LIBSSH2_SESSION *handle = handle_;
+        LIBSSH2_SESSION *handle = get();
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
         return handle;
     }
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_session_abstract
-    void **abstract() noexcept { return libssh2_session_abstract(handle_); }
+    void **abstract() noexcept { return libssh2_session_abstract(get()); }
 
     // libssh2_session_banner_get
-    const char *banner_get() noexcept { return libssh2_session_banner_get(handle_); }
+    const char *banner_get() noexcept { return libssh2_session_banner_get(get()); }
 
     // libssh2_session_banner_set
-    int banner_set(const char *banner) noexcept { return libssh2_session_banner_set(handle_, banner); }
+    int banner_set(const char *banner) noexcept { return libssh2_session_banner_set(get(), banner); }
 
     // libssh2_session_block_directions
-    int block_directions() noexcept { return libssh2_session_block_directions(handle_); }
+    int block_directions() noexcept { return libssh2_session_block_directions(get()); }
 
     // libssh2_session_callback_set
-    void *callback_set(int cbtype, void *callback) noexcept { return libssh2_session_callback_set(handle_, cbtype, callback); }
+    void *callback_set(int cbtype, void *callback) noexcept { return libssh2_session_callback_set(get(), cbtype, callback); }
 
     // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex)
-    int disconnect(const char *description) noexcept { return libssh2_session_disconnect(handle_, description); }
+    int disconnect(const char *description) noexcept { return libssh2_session_disconnect(get(), description); }
 
     // libssh2_session_disconnect_ex
-    int disconnect_ex(int reason, const char *description, const char *lang) noexcept { return libssh2_session_disconnect_ex(handle_, reason, description, lang); }
+    int disconnect_ex(int reason, const char *description, const char *lang) noexcept { return libssh2_session_disconnect_ex(get(), reason, description, lang); }
 
     // libssh2_session_flag
-    int flag(int flag, int value) noexcept { return libssh2_session_flag(handle_, flag, value); }
+    int flag(int flag, int value) noexcept { return libssh2_session_flag(get(), flag, value); }
 
     // libssh2_session_free
-    // Frees the handle now (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     int free() noexcept {
-        const int rc = libssh2_session_free(handle_);
+        detail::free_children(node_);
+        const int rc = libssh2_session_free(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
         return rc;
     }
 
     // libssh2_session_get_blocking
-    int get_blocking() noexcept { return libssh2_session_get_blocking(handle_); }
+    int get_blocking() noexcept { return libssh2_session_get_blocking(get()); }
 
     // libssh2_session_get_timeout
-    long get_timeout() noexcept { return libssh2_session_get_timeout(handle_); }
+    long get_timeout() noexcept { return libssh2_session_get_timeout(get()); }
 
     // libssh2_session_handshake
-    int handshake(libssh2_socket_t sock) noexcept { return libssh2_session_handshake(handle_, sock); }
+    int handshake(libssh2_socket_t sock) noexcept { return libssh2_session_handshake(get(), sock); }
 
     // libssh2_session_hostkey
-    const char *hostkey(size_t *len, int *type) noexcept { return libssh2_session_hostkey(handle_, len, type); }
+    const char *hostkey(size_t *len, int *type) noexcept { return libssh2_session_hostkey(get(), len, type); }
 
     // libssh2_session_last_errno
-    int last_errno() noexcept { return libssh2_session_last_errno(handle_); }
+    int last_errno() noexcept { return libssh2_session_last_errno(get()); }
 
     // libssh2_session_last_error
-    int last_error(char **errmsg, int *errmsg_len, int want_buf) noexcept { return libssh2_session_last_error(handle_, errmsg, errmsg_len, want_buf); }
+    int last_error(char **errmsg, int *errmsg_len, int want_buf) noexcept { return libssh2_session_last_error(get(), errmsg, errmsg_len, want_buf); }
 
     // libssh2_session_method_pref
-    int method_pref(int method_type, const char *prefs) noexcept { return libssh2_session_method_pref(handle_, method_type, prefs); }
+    int method_pref(int method_type, const char *prefs) noexcept { return libssh2_session_method_pref(get(), method_type, prefs); }
 
     // libssh2_session_methods
-    const char *methods(int method_type) noexcept { return libssh2_session_methods(handle_, method_type); }
+    const char *methods(int method_type) noexcept { return libssh2_session_methods(get(), method_type); }
 
     // libssh2_session_set_blocking
-    void set_blocking(int blocking) noexcept { return libssh2_session_set_blocking(handle_, blocking); }
+    void set_blocking(int blocking) noexcept { return libssh2_session_set_blocking(get(), blocking); }
 
     // libssh2_session_set_last_error
-    int set_last_error(int errcode, const char *errmsg) noexcept { return libssh2_session_set_last_error(handle_, errcode, errmsg); }
+    int set_last_error(int errcode, const char *errmsg) noexcept { return libssh2_session_set_last_error(get(), errcode, errmsg); }
 
     // libssh2_session_set_timeout
-    void set_timeout(long timeout) noexcept { return libssh2_session_set_timeout(handle_, timeout); }
+    void set_timeout(long timeout) noexcept { return libssh2_session_set_timeout(get(), timeout); }
 
     // libssh2_session_startup
-    int startup(int sock) noexcept { return libssh2_session_startup(handle_, sock); }
+    int startup(int sock) noexcept { return libssh2_session_startup(get(), sock); }
 
     // libssh2_session_supported_algs
-    int supported_algs(int method_type, const char ***algs) noexcept { return libssh2_session_supported_algs(handle_, method_type, algs); }
+    int supported_algs(int method_type, const char ***algs) noexcept { return libssh2_session_supported_algs(get(), method_type, algs); }
 
     // libssh2_session_get_timeout
-    long timeout() noexcept { return libssh2_session_get_timeout(handle_); }
+    long timeout() noexcept { return libssh2_session_get_timeout(get()); }
 
     // libssh2_session_init (macro for libssh2_session_init_ex)
     [[nodiscard]] static session init() noexcept;
@@ -262,8 +274,7 @@ public:
 private:
     friend struct detail::access;
 
-    explicit session(detail::owned_node node) noexcept
-        : node_(node.value), handle_(node.value ? static_cast<LIBSSH2_SESSION *>(node.value->handle) : nullptr) {}
+    explicit session(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
         (void)session;
@@ -272,16 +283,14 @@ private:
         libssh2_session_free(self);
     }
 
-    // After an explicit free: the node stays for the children, marked freed.
+    // After an explicit free: marks the node freed and lets it go.
     void forget() noexcept {
         if (node_) node_->handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
     }
 
     detail::node *node_ = nullptr;
-    LIBSSH2_SESSION *handle_ = nullptr;
 };
 
 // Owns a LIBSSH2_CHANNEL *, freed with libssh2_channel_free when the last owner is gone;
@@ -291,17 +300,12 @@ public:
     channel() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     channel(session &parent, LIBSSH2_CHANNEL *handle) noexcept;
-    channel(channel &&other) noexcept : node_(other.node_), handle_(other.handle_) {
-        other.node_ = nullptr;
-        other.handle_ = nullptr;
-    }
+    channel(channel &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
     channel &operator=(channel &&other) noexcept {
         if (this != &other) {
             detail::drop(node_);
             node_ = other.node_;
-            handle_ = other.handle_;
             other.node_ = nullptr;
-            other.handle_ = nullptr;
         }
         return *this;
     }
@@ -309,146 +313,146 @@ public:
     channel &operator=(const channel &) = delete;
     ~channel() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object.
-    LIBSSH2_CHANNEL *get() const noexcept { return handle_; }
+    // The raw handle, still owned by this object; null when empty or freed along with its session.
+    LIBSSH2_CHANNEL *get() const noexcept { return node_ ? static_cast<LIBSSH2_CHANNEL *>(node_->handle) : nullptr; }
     // Gives up ownership: the caller frees the handle.
     LIBSSH2_CHANNEL *release() noexcept {
-        LIBSSH2_CHANNEL *handle = handle_;
+        LIBSSH2_CHANNEL *handle = get();
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
         return handle;
     }
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_channel_close
-    int close() noexcept { return libssh2_channel_close(handle_); }
+    int close() noexcept { return libssh2_channel_close(get()); }
 
     // libssh2_channel_eof
-    int eof() noexcept { return libssh2_channel_eof(handle_); }
+    int eof() noexcept { return libssh2_channel_eof(get()); }
 
     // libssh2_channel_exec (macro for libssh2_channel_process_startup)
-    int exec(const char *command) noexcept { return libssh2_channel_exec(handle_, command); }
+    int exec(const char *command) noexcept { return libssh2_channel_exec(get(), command); }
 
     // libssh2_channel_flush (macro for libssh2_channel_flush_ex)
-    int flush() noexcept { return libssh2_channel_flush(handle_); }
+    int flush() noexcept { return libssh2_channel_flush(get()); }
 
     // libssh2_channel_flush_ex
-    int flush_ex(int streamid) noexcept { return libssh2_channel_flush_ex(handle_, streamid); }
+    int flush_ex(int streamid) noexcept { return libssh2_channel_flush_ex(get(), streamid); }
 
     // libssh2_channel_flush_stderr (macro for libssh2_channel_flush_ex)
-    int flush_stderr() noexcept { return libssh2_channel_flush_stderr(handle_); }
+    int flush_stderr() noexcept { return libssh2_channel_flush_stderr(get()); }
 
     // libssh2_channel_free
-    // Frees the handle now (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     int free() noexcept {
-        const int rc = libssh2_channel_free(handle_);
+        detail::free_children(node_);
+        const int rc = libssh2_channel_free(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
         return rc;
     }
 
     // libssh2_channel_get_exit_signal
-    int get_exit_signal(char **exitsignal, size_t *exitsignal_len, char **errmsg, size_t *errmsg_len, char **langtag, size_t *langtag_len) noexcept { return libssh2_channel_get_exit_signal(handle_, exitsignal, exitsignal_len, errmsg, errmsg_len, langtag, langtag_len); }
+    int get_exit_signal(char **exitsignal, size_t *exitsignal_len, char **errmsg, size_t *errmsg_len, char **langtag, size_t *langtag_len) noexcept { return libssh2_channel_get_exit_signal(get(), exitsignal, exitsignal_len, errmsg, errmsg_len, langtag, langtag_len); }
 
     // libssh2_channel_get_exit_status
-    int get_exit_status() noexcept { return libssh2_channel_get_exit_status(handle_); }
+    int get_exit_status() noexcept { return libssh2_channel_get_exit_status(get()); }
 
     // libssh2_channel_handle_extended_data
-    [[deprecated("libssh2_channel_handle_extended_data is DEPRECATED, do not use!")]] void handle_extended_data(int ignore_mode) noexcept { return libssh2_channel_handle_extended_data(handle_, ignore_mode); }
+    [[deprecated("libssh2_channel_handle_extended_data is DEPRECATED, do not use!")]] void handle_extended_data(int ignore_mode) noexcept { return libssh2_channel_handle_extended_data(get(), ignore_mode); }
 
     // libssh2_channel_handle_extended_data2
-    int handle_extended_data2(int ignore_mode) noexcept { return libssh2_channel_handle_extended_data2(handle_, ignore_mode); }
+    int handle_extended_data2(int ignore_mode) noexcept { return libssh2_channel_handle_extended_data2(get(), ignore_mode); }
 
     // libssh2_channel_ignore_extended_data (macro for libssh2_channel_handle_extended_data)
-    [[deprecated("DEPRECATED")]] void ignore_extended_data(int ignore) noexcept { return libssh2_channel_ignore_extended_data(handle_, ignore); }
+    [[deprecated("DEPRECATED")]] void ignore_extended_data(int ignore) noexcept { return libssh2_channel_ignore_extended_data(get(), ignore); }
 
     // libssh2_poll_channel_read
-    int poll_channel_read(int extended) noexcept { return libssh2_poll_channel_read(handle_, extended); }
+    int poll_channel_read(int extended) noexcept { return libssh2_poll_channel_read(get(), extended); }
 
     // libssh2_channel_process_startup
-    int process_startup(const char *request, unsigned int request_len, const char *message, unsigned int message_len) noexcept { return libssh2_channel_process_startup(handle_, request, request_len, message, message_len); }
+    int process_startup(const char *request, unsigned int request_len, const char *message, unsigned int message_len) noexcept { return libssh2_channel_process_startup(get(), request, request_len, message, message_len); }
 
     // libssh2_channel_read (macro for libssh2_channel_read_ex)
-    ssize_t read(char *buf, size_t buflen) noexcept { return libssh2_channel_read(handle_, buf, buflen); }
+    ssize_t read(char *buf, size_t buflen) noexcept { return libssh2_channel_read(get(), buf, buflen); }
 
     // libssh2_channel_read_ex
-    ssize_t read_ex(int stream_id, char *buf, size_t buflen) noexcept { return libssh2_channel_read_ex(handle_, stream_id, buf, buflen); }
+    ssize_t read_ex(int stream_id, char *buf, size_t buflen) noexcept { return libssh2_channel_read_ex(get(), stream_id, buf, buflen); }
 
     // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex)
-    ssize_t read_stderr(char *buf, size_t buflen) noexcept { return libssh2_channel_read_stderr(handle_, buf, buflen); }
+    ssize_t read_stderr(char *buf, size_t buflen) noexcept { return libssh2_channel_read_stderr(get(), buf, buflen); }
 
     // libssh2_channel_receive_window_adjust
-    [[deprecated("libssh2_channel_receive_window_adjust is DEPRECATED, do not use!")]] unsigned long receive_window_adjust(unsigned long adjustment, unsigned char force) noexcept { return libssh2_channel_receive_window_adjust(handle_, adjustment, force); }
+    [[deprecated("libssh2_channel_receive_window_adjust is DEPRECATED, do not use!")]] unsigned long receive_window_adjust(unsigned long adjustment, unsigned char force) noexcept { return libssh2_channel_receive_window_adjust(get(), adjustment, force); }
 
     // libssh2_channel_receive_window_adjust2
-    int receive_window_adjust2(unsigned long adjustment, unsigned char force, unsigned int *storewindow) noexcept { return libssh2_channel_receive_window_adjust2(handle_, adjustment, force, storewindow); }
+    int receive_window_adjust2(unsigned long adjustment, unsigned char force, unsigned int *storewindow) noexcept { return libssh2_channel_receive_window_adjust2(get(), adjustment, force, storewindow); }
 
     // libssh2_channel_request_auth_agent
-    int request_auth_agent() noexcept { return libssh2_channel_request_auth_agent(handle_); }
+    int request_auth_agent() noexcept { return libssh2_channel_request_auth_agent(get()); }
 
     // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex)
-    int request_pty(const char *term) noexcept { return libssh2_channel_request_pty(handle_, term); }
+    int request_pty(const char *term) noexcept { return libssh2_channel_request_pty(get(), term); }
 
     // libssh2_channel_request_pty_ex
-    int request_pty_ex(const char *term, unsigned int term_len, const char *modes, unsigned int modes_len, int width, int height, int width_px, int height_px) noexcept { return libssh2_channel_request_pty_ex(handle_, term, term_len, modes, modes_len, width, height, width_px, height_px); }
+    int request_pty_ex(const char *term, unsigned int term_len, const char *modes, unsigned int modes_len, int width, int height, int width_px, int height_px) noexcept { return libssh2_channel_request_pty_ex(get(), term, term_len, modes, modes_len, width, height, width_px, height_px); }
 
     // libssh2_channel_request_pty_size (macro for libssh2_channel_request_pty_size_ex)
-    int request_pty_size(int width, int height) noexcept { return libssh2_channel_request_pty_size(handle_, width, height); }
+    int request_pty_size(int width, int height) noexcept { return libssh2_channel_request_pty_size(get(), width, height); }
 
     // libssh2_channel_request_pty_size_ex
-    int request_pty_size_ex(int width, int height, int width_px, int height_px) noexcept { return libssh2_channel_request_pty_size_ex(handle_, width, height, width_px, height_px); }
+    int request_pty_size_ex(int width, int height, int width_px, int height_px) noexcept { return libssh2_channel_request_pty_size_ex(get(), width, height, width_px, height_px); }
 
     // libssh2_channel_send_eof
-    int send_eof() noexcept { return libssh2_channel_send_eof(handle_); }
+    int send_eof() noexcept { return libssh2_channel_send_eof(get()); }
 
     // libssh2_channel_set_blocking
-    void set_blocking(int blocking) noexcept { return libssh2_channel_set_blocking(handle_, blocking); }
+    void set_blocking(int blocking) noexcept { return libssh2_channel_set_blocking(get(), blocking); }
 
     // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex)
-    int setenv(const char *varname, const char *value) noexcept { return libssh2_channel_setenv(handle_, varname, value); }
+    int setenv(const char *varname, const char *value) noexcept { return libssh2_channel_setenv(get(), varname, value); }
 
     // libssh2_channel_setenv_ex
-    int setenv_ex(const char *varname, unsigned int varname_len, const char *value, unsigned int value_len) noexcept { return libssh2_channel_setenv_ex(handle_, varname, varname_len, value, value_len); }
+    int setenv_ex(const char *varname, unsigned int varname_len, const char *value, unsigned int value_len) noexcept { return libssh2_channel_setenv_ex(get(), varname, varname_len, value, value_len); }
 
     // libssh2_channel_shell (macro for libssh2_channel_process_startup)
-    int shell() noexcept { return libssh2_channel_shell(handle_); }
+    int shell() noexcept { return libssh2_channel_shell(get()); }
 
     // libssh2_channel_subsystem (macro for libssh2_channel_process_startup)
-    int subsystem(const char *subsystem) noexcept { return libssh2_channel_subsystem(handle_, subsystem); }
+    int subsystem(const char *subsystem) noexcept { return libssh2_channel_subsystem(get(), subsystem); }
 
     // libssh2_channel_wait_closed
-    int wait_closed() noexcept { return libssh2_channel_wait_closed(handle_); }
+    int wait_closed() noexcept { return libssh2_channel_wait_closed(get()); }
 
     // libssh2_channel_wait_eof
-    int wait_eof() noexcept { return libssh2_channel_wait_eof(handle_); }
+    int wait_eof() noexcept { return libssh2_channel_wait_eof(get()); }
 
     // libssh2_channel_window_read (macro for libssh2_channel_window_read_ex)
-    unsigned long window_read() noexcept { return libssh2_channel_window_read(handle_); }
+    unsigned long window_read() noexcept { return libssh2_channel_window_read(get()); }
 
     // libssh2_channel_window_read_ex
-    unsigned long window_read_ex(unsigned long *read_avail, unsigned long *window_size_initial) noexcept { return libssh2_channel_window_read_ex(handle_, read_avail, window_size_initial); }
+    unsigned long window_read_ex(unsigned long *read_avail, unsigned long *window_size_initial) noexcept { return libssh2_channel_window_read_ex(get(), read_avail, window_size_initial); }
 
     // libssh2_channel_window_write (macro for libssh2_channel_window_write_ex)
-    unsigned long window_write() noexcept { return libssh2_channel_window_write(handle_); }
+    unsigned long window_write() noexcept { return libssh2_channel_window_write(get()); }
 
     // libssh2_channel_window_write_ex
-    unsigned long window_write_ex(unsigned long *window_size_initial) noexcept { return libssh2_channel_window_write_ex(handle_, window_size_initial); }
+    unsigned long window_write_ex(unsigned long *window_size_initial) noexcept { return libssh2_channel_window_write_ex(get(), window_size_initial); }
 
     // libssh2_channel_write (macro for libssh2_channel_write_ex)
-    ssize_t write(const char *buf, size_t buflen) noexcept { return libssh2_channel_write(handle_, buf, buflen); }
+    ssize_t write(const char *buf, size_t buflen) noexcept { return libssh2_channel_write(get(), buf, buflen); }
 
     // libssh2_channel_write_ex
-    ssize_t write_ex(int stream_id, const char *buf, size_t buflen) noexcept { return libssh2_channel_write_ex(handle_, stream_id, buf, buflen); }
+    ssize_t write_ex(int stream_id, const char *buf, size_t buflen) noexcept { return libssh2_channel_write_ex(get(), stream_id, buf, buflen); }
 
     // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex)
-    ssize_t write_stderr(const char *buf, size_t buflen) noexcept { return libssh2_channel_write_stderr(handle_, buf, buflen); }
+    ssize_t write_stderr(const char *buf, size_t buflen) noexcept { return libssh2_channel_write_stderr(get(), buf, buflen); }
 
     // libssh2_channel_x11_req (macro for libssh2_channel_x11_req_ex)
-    int x11_req(int screen_number) noexcept { return libssh2_channel_x11_req(handle_, screen_number); }
+    int x11_req(int screen_number) noexcept { return libssh2_channel_x11_req(get(), screen_number); }
 
     // libssh2_channel_x11_req_ex
-    int x11_req_ex(int single_connection, const char *auth_proto, const char *auth_cookie, int screen_number) noexcept { return libssh2_channel_x11_req_ex(handle_, single_connection, auth_proto, auth_cookie, screen_number); }
+    int x11_req_ex(int single_connection, const char *auth_proto, const char *auth_cookie, int screen_number) noexcept { return libssh2_channel_x11_req_ex(get(), single_connection, auth_proto, auth_cookie, screen_number); }
 
     // libssh2_channel_direct_tcpip (macro for libssh2_channel_direct_tcpip_ex)
     [[nodiscard]] static LIBSSH2_CHANNEL *direct_tcpip(LIBSSH2_SESSION *session, const char *host, int port) noexcept {
@@ -501,23 +505,20 @@ public:
 private:
     friend struct detail::access;
 
-    explicit channel(detail::owned_node node) noexcept
-        : node_(node.value), handle_(node.value ? static_cast<LIBSSH2_CHANNEL *>(node.value->handle) : nullptr) {}
+    explicit channel(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
         detail::free_blocking(session, [handle] { libssh2_channel_free(static_cast<LIBSSH2_CHANNEL *>(handle)); });
     }
 
-    // After an explicit free: the node stays for the children, marked freed.
+    // After an explicit free: marks the node freed and lets it go.
     void forget() noexcept {
         if (node_) node_->handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
     }
 
     detail::node *node_ = nullptr;
-    LIBSSH2_CHANNEL *handle_ = nullptr;
 };
 
 // Owns a LIBSSH2_LISTENER *, freed with libssh2_channel_forward_cancel when the last owner is gone;
@@ -527,17 +528,12 @@ public:
     listener() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     listener(session &parent, LIBSSH2_LISTENER *handle) noexcept;
-    listener(listener &&other) noexcept : node_(other.node_), handle_(other.handle_) {
-        other.node_ = nullptr;
-        other.handle_ = nullptr;
-    }
+    listener(listener &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
     listener &operator=(listener &&other) noexcept {
         if (this != &other) {
             detail::drop(node_);
             node_ = other.node_;
-            handle_ = other.handle_;
             other.node_ = nullptr;
-            other.handle_ = nullptr;
         }
         return *this;
     }
@@ -545,26 +541,26 @@ public:
     listener &operator=(const listener &) = delete;
     ~listener() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object.
-    LIBSSH2_LISTENER *get() const noexcept { return handle_; }
+    // The raw handle, still owned by this object; null when empty or freed along with its session.
+    LIBSSH2_LISTENER *get() const noexcept { return node_ ? static_cast<LIBSSH2_LISTENER *>(node_->handle) : nullptr; }
     // Gives up ownership: the caller frees the handle.
     LIBSSH2_LISTENER *release() noexcept {
-        LIBSSH2_LISTENER *handle = handle_;
+        LIBSSH2_LISTENER *handle = get();
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
         return handle;
     }
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_channel_forward_accept
     [[nodiscard]] channel forward_accept() noexcept;
 
     // libssh2_channel_forward_cancel
-    // Frees the handle now (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     int forward_cancel() noexcept {
-        const int rc = libssh2_channel_forward_cancel(handle_);
+        detail::free_children(node_);
+        const int rc = libssh2_channel_forward_cancel(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
         return rc;
     }
@@ -572,23 +568,20 @@ public:
 private:
     friend struct detail::access;
 
-    explicit listener(detail::owned_node node) noexcept
-        : node_(node.value), handle_(node.value ? static_cast<LIBSSH2_LISTENER *>(node.value->handle) : nullptr) {}
+    explicit listener(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
         detail::free_blocking(session, [handle] { libssh2_channel_forward_cancel(static_cast<LIBSSH2_LISTENER *>(handle)); });
     }
 
-    // After an explicit free: the node stays for the children, marked freed.
+    // After an explicit free: marks the node freed and lets it go.
     void forget() noexcept {
         if (node_) node_->handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
     }
 
     detail::node *node_ = nullptr;
-    LIBSSH2_LISTENER *handle_ = nullptr;
 };
 
 // Owns a LIBSSH2_SFTP *, freed with libssh2_sftp_shutdown when the last owner is gone;
@@ -598,17 +591,12 @@ public:
     sftp() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     sftp(session &parent, LIBSSH2_SFTP *handle) noexcept;
-    sftp(sftp &&other) noexcept : node_(other.node_), handle_(other.handle_) {
-        other.node_ = nullptr;
-        other.handle_ = nullptr;
-    }
+    sftp(sftp &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
     sftp &operator=(sftp &&other) noexcept {
         if (this != &other) {
             detail::drop(node_);
             node_ = other.node_;
-            handle_ = other.handle_;
             other.node_ = nullptr;
-            other.handle_ = nullptr;
         }
         return *this;
     }
@@ -616,33 +604,32 @@ public:
     sftp &operator=(const sftp &) = delete;
     ~sftp() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object.
-    LIBSSH2_SFTP *get() const noexcept { return handle_; }
+    // The raw handle, still owned by this object; null when empty or freed along with its session.
+    LIBSSH2_SFTP *get() const noexcept { return node_ ? static_cast<LIBSSH2_SFTP *>(node_->handle) : nullptr; }
     // Gives up ownership: the caller frees the handle.
     LIBSSH2_SFTP *release() noexcept {
-        LIBSSH2_SFTP *handle = handle_;
+        LIBSSH2_SFTP *handle = get();
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
         return handle;
     }
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_sftp_get_channel
     [[nodiscard]] channel get_channel() noexcept;
 
     // libssh2_sftp_last_error
-    unsigned long last_error() noexcept { return libssh2_sftp_last_error(handle_); }
+    unsigned long last_error() noexcept { return libssh2_sftp_last_error(get()); }
 
     // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex)
-    int lstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_lstat(handle_, path, attrs); }
+    int lstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_lstat(get(), path, attrs); }
 
     // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex)
-    int mkdir(const char *path, long mode) noexcept { return libssh2_sftp_mkdir(handle_, path, mode); }
+    int mkdir(const char *path, long mode) noexcept { return libssh2_sftp_mkdir(get(), path, mode); }
 
     // libssh2_sftp_mkdir_ex
-    int mkdir_ex(const char *path, unsigned int path_len, long mode) noexcept { return libssh2_sftp_mkdir_ex(handle_, path, path_len, mode); }
+    int mkdir_ex(const char *path, unsigned int path_len, long mode) noexcept { return libssh2_sftp_mkdir_ex(get(), path, path_len, mode); }
 
     // libssh2_sftp_open (macro for libssh2_sftp_open_ex)
     [[nodiscard]] sftp_handle open(const char *filename, unsigned long flags, long mode) noexcept;
@@ -654,54 +641,55 @@ public:
     [[nodiscard]] sftp_handle opendir(const char *path) noexcept;
 
     // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex)
-    int readlink(const char *path, char *target, unsigned int maxlen) noexcept { return libssh2_sftp_readlink(handle_, path, target, maxlen); }
+    int readlink(const char *path, char *target, unsigned int maxlen) noexcept { return libssh2_sftp_readlink(get(), path, target, maxlen); }
 
     // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex)
-    int realpath(const char *path, char *target, unsigned int maxlen) noexcept { return libssh2_sftp_realpath(handle_, path, target, maxlen); }
+    int realpath(const char *path, char *target, unsigned int maxlen) noexcept { return libssh2_sftp_realpath(get(), path, target, maxlen); }
 
     // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex)
-    int rename(const char *sourcefile, const char *destfile) noexcept { return libssh2_sftp_rename(handle_, sourcefile, destfile); }
+    int rename(const char *sourcefile, const char *destfile) noexcept { return libssh2_sftp_rename(get(), sourcefile, destfile); }
 
     // libssh2_sftp_rename_ex
-    int rename_ex(const char *source_filename, unsigned int srouce_filename_len, const char *dest_filename, unsigned int dest_filename_len, long flags) noexcept { return libssh2_sftp_rename_ex(handle_, source_filename, srouce_filename_len, dest_filename, dest_filename_len, flags); }
+    int rename_ex(const char *source_filename, unsigned int srouce_filename_len, const char *dest_filename, unsigned int dest_filename_len, long flags) noexcept { return libssh2_sftp_rename_ex(get(), source_filename, srouce_filename_len, dest_filename, dest_filename_len, flags); }
 
     // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex)
-    int rmdir(const char *path) noexcept { return libssh2_sftp_rmdir(handle_, path); }
+    int rmdir(const char *path) noexcept { return libssh2_sftp_rmdir(get(), path); }
 
     // libssh2_sftp_rmdir_ex
-    int rmdir_ex(const char *path, unsigned int path_len) noexcept { return libssh2_sftp_rmdir_ex(handle_, path, path_len); }
+    int rmdir_ex(const char *path, unsigned int path_len) noexcept { return libssh2_sftp_rmdir_ex(get(), path, path_len); }
 
     // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex)
-    int setstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_setstat(handle_, path, attrs); }
+    int setstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_setstat(get(), path, attrs); }
 
     // libssh2_sftp_shutdown
-    // Frees the handle now (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     int shutdown() noexcept {
-        const int rc = libssh2_sftp_shutdown(handle_);
+        detail::free_children(node_);
+        const int rc = libssh2_sftp_shutdown(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
         return rc;
     }
 
     // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex)
-    int stat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_stat(handle_, path, attrs); }
+    int stat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_stat(get(), path, attrs); }
 
     // libssh2_sftp_stat_ex
-    int stat_ex(const char *path, unsigned int path_len, int stat_type, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_stat_ex(handle_, path, path_len, stat_type, attrs); }
+    int stat_ex(const char *path, unsigned int path_len, int stat_type, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_stat_ex(get(), path, path_len, stat_type, attrs); }
 
     // libssh2_sftp_statvfs
-    int statvfs(const char *path, size_t path_len, LIBSSH2_SFTP_STATVFS *st) noexcept { return libssh2_sftp_statvfs(handle_, path, path_len, st); }
+    int statvfs(const char *path, size_t path_len, LIBSSH2_SFTP_STATVFS *st) noexcept { return libssh2_sftp_statvfs(get(), path, path_len, st); }
 
     // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex)
-    int symlink(const char *orig, char *linkpath) noexcept { return libssh2_sftp_symlink(handle_, orig, linkpath); }
+    int symlink(const char *orig, char *linkpath) noexcept { return libssh2_sftp_symlink(get(), orig, linkpath); }
 
     // libssh2_sftp_symlink_ex
-    int symlink_ex(const char *path, unsigned int path_len, char *target, unsigned int target_len, int link_type) noexcept { return libssh2_sftp_symlink_ex(handle_, path, path_len, target, target_len, link_type); }
+    int symlink_ex(const char *path, unsigned int path_len, char *target, unsigned int target_len, int link_type) noexcept { return libssh2_sftp_symlink_ex(get(), path, path_len, target, target_len, link_type); }
 
     // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex)
-    int unlink(const char *filename) noexcept { return libssh2_sftp_unlink(handle_, filename); }
+    int unlink(const char *filename) noexcept { return libssh2_sftp_unlink(get(), filename); }
 
     // libssh2_sftp_unlink_ex
-    int unlink_ex(const char *filename, unsigned int filename_len) noexcept { return libssh2_sftp_unlink_ex(handle_, filename, filename_len); }
+    int unlink_ex(const char *filename, unsigned int filename_len) noexcept { return libssh2_sftp_unlink_ex(get(), filename, filename_len); }
 
     // libssh2_sftp_close (macro for libssh2_sftp_close_handle)
     static int close(LIBSSH2_SFTP_HANDLE *handle) noexcept {
@@ -814,23 +802,20 @@ public:
 private:
     friend struct detail::access;
 
-    explicit sftp(detail::owned_node node) noexcept
-        : node_(node.value), handle_(node.value ? static_cast<LIBSSH2_SFTP *>(node.value->handle) : nullptr) {}
+    explicit sftp(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
         detail::free_blocking(session, [handle] { libssh2_sftp_shutdown(static_cast<LIBSSH2_SFTP *>(handle)); });
     }
 
-    // After an explicit free: the node stays for the children, marked freed.
+    // After an explicit free: marks the node freed and lets it go.
     void forget() noexcept {
         if (node_) node_->handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
     }
 
     detail::node *node_ = nullptr;
-    LIBSSH2_SFTP *handle_ = nullptr;
 };
 
 // Owns a LIBSSH2_SFTP_HANDLE *, freed with libssh2_sftp_close_handle when the last owner is gone;
@@ -840,17 +825,12 @@ public:
     sftp_handle() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     sftp_handle(sftp &parent, LIBSSH2_SFTP_HANDLE *handle) noexcept;
-    sftp_handle(sftp_handle &&other) noexcept : node_(other.node_), handle_(other.handle_) {
-        other.node_ = nullptr;
-        other.handle_ = nullptr;
-    }
+    sftp_handle(sftp_handle &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
     sftp_handle &operator=(sftp_handle &&other) noexcept {
         if (this != &other) {
             detail::drop(node_);
             node_ = other.node_;
-            handle_ = other.handle_;
             other.node_ = nullptr;
-            other.handle_ = nullptr;
         }
         return *this;
     }
@@ -858,105 +838,104 @@ public:
     sftp_handle &operator=(const sftp_handle &) = delete;
     ~sftp_handle() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object.
-    LIBSSH2_SFTP_HANDLE *get() const noexcept { return handle_; }
+    // The raw handle, still owned by this object; null when empty or freed along with its sftp.
+    LIBSSH2_SFTP_HANDLE *get() const noexcept { return node_ ? static_cast<LIBSSH2_SFTP_HANDLE *>(node_->handle) : nullptr; }
     // Gives up ownership: the caller frees the handle.
     LIBSSH2_SFTP_HANDLE *release() noexcept {
-        LIBSSH2_SFTP_HANDLE *handle = handle_;
+        LIBSSH2_SFTP_HANDLE *handle = get();
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
         return handle;
     }
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_sftp_close (macro for libssh2_sftp_close_handle)
-    // Frees the handle now (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     int close() noexcept {
-        const int rc = libssh2_sftp_close(handle_);
+        detail::free_children(node_);
+        const int rc = libssh2_sftp_close(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
         return rc;
     }
 
     // libssh2_sftp_close_handle
-    // Frees the handle now (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     int close_handle() noexcept {
-        const int rc = libssh2_sftp_close_handle(handle_);
+        detail::free_children(node_);
+        const int rc = libssh2_sftp_close_handle(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
         return rc;
     }
 
     // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle)
-    // Frees the handle now (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     int closedir() noexcept {
-        const int rc = libssh2_sftp_closedir(handle_);
+        detail::free_children(node_);
+        const int rc = libssh2_sftp_closedir(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
         return rc;
     }
 
     // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex)
-    int fsetstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_fsetstat(handle_, attrs); }
+    int fsetstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_fsetstat(get(), attrs); }
 
     // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex)
-    int fstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_fstat(handle_, attrs); }
+    int fstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_fstat(get(), attrs); }
 
     // libssh2_sftp_fstat_ex
-    int fstat_ex(LIBSSH2_SFTP_ATTRIBUTES *attrs, int setstat) noexcept { return libssh2_sftp_fstat_ex(handle_, attrs, setstat); }
+    int fstat_ex(LIBSSH2_SFTP_ATTRIBUTES *attrs, int setstat) noexcept { return libssh2_sftp_fstat_ex(get(), attrs, setstat); }
 
     // libssh2_sftp_fstatvfs
-    int fstatvfs(LIBSSH2_SFTP_STATVFS *st) noexcept { return libssh2_sftp_fstatvfs(handle_, st); }
+    int fstatvfs(LIBSSH2_SFTP_STATVFS *st) noexcept { return libssh2_sftp_fstatvfs(get(), st); }
 
     // libssh2_sftp_fsync
-    int fsync() noexcept { return libssh2_sftp_fsync(handle_); }
+    int fsync() noexcept { return libssh2_sftp_fsync(get()); }
 
     // libssh2_sftp_read
-    ssize_t read(char *buffer, size_t buffer_maxlen) noexcept { return libssh2_sftp_read(handle_, buffer, buffer_maxlen); }
+    ssize_t read(char *buffer, size_t buffer_maxlen) noexcept { return libssh2_sftp_read(get(), buffer, buffer_maxlen); }
 
     // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex)
-    int readdir(char *buffer, size_t buffer_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_readdir(handle_, buffer, buffer_maxlen, attrs); }
+    int readdir(char *buffer, size_t buffer_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_readdir(get(), buffer, buffer_maxlen, attrs); }
 
     // libssh2_sftp_readdir_ex
-    int readdir_ex(char *buffer, size_t buffer_maxlen, char *longentry, size_t longentry_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_readdir_ex(handle_, buffer, buffer_maxlen, longentry, longentry_maxlen, attrs); }
+    int readdir_ex(char *buffer, size_t buffer_maxlen, char *longentry, size_t longentry_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_readdir_ex(get(), buffer, buffer_maxlen, longentry, longentry_maxlen, attrs); }
 
     // libssh2_sftp_rewind (macro for libssh2_sftp_seek64)
-    void rewind() noexcept { return libssh2_sftp_rewind(handle_); }
+    void rewind() noexcept { return libssh2_sftp_rewind(get()); }
 
     // libssh2_sftp_seek
-    void seek(size_t offset) noexcept { return libssh2_sftp_seek(handle_, offset); }
+    void seek(size_t offset) noexcept { return libssh2_sftp_seek(get(), offset); }
 
     // libssh2_sftp_seek64
-    void seek64(libssh2_uint64_t offset) noexcept { return libssh2_sftp_seek64(handle_, offset); }
+    void seek64(libssh2_uint64_t offset) noexcept { return libssh2_sftp_seek64(get(), offset); }
 
     // libssh2_sftp_tell
-    size_t tell() noexcept { return libssh2_sftp_tell(handle_); }
+    size_t tell() noexcept { return libssh2_sftp_tell(get()); }
 
     // libssh2_sftp_tell64
-    libssh2_uint64_t tell64() noexcept { return libssh2_sftp_tell64(handle_); }
+    libssh2_uint64_t tell64() noexcept { return libssh2_sftp_tell64(get()); }
 
     // libssh2_sftp_write
-    ssize_t write(const char *buffer, size_t count) noexcept { return libssh2_sftp_write(handle_, buffer, count); }
+    ssize_t write(const char *buffer, size_t count) noexcept { return libssh2_sftp_write(get(), buffer, count); }
 
 private:
     friend struct detail::access;
 
-    explicit sftp_handle(detail::owned_node node) noexcept
-        : node_(node.value), handle_(node.value ? static_cast<LIBSSH2_SFTP_HANDLE *>(node.value->handle) : nullptr) {}
+    explicit sftp_handle(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
         detail::free_blocking(session, [handle] { libssh2_sftp_close_handle(static_cast<LIBSSH2_SFTP_HANDLE *>(handle)); });
     }
 
-    // After an explicit free: the node stays for the children, marked freed.
+    // After an explicit free: marks the node freed and lets it go.
     void forget() noexcept {
         if (node_) node_->handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
     }
 
     detail::node *node_ = nullptr;
-    LIBSSH2_SFTP_HANDLE *handle_ = nullptr;
 };
 
 // Owns a LIBSSH2_AGENT *, freed with libssh2_agent_free when the last owner is gone;
@@ -966,17 +945,12 @@ public:
     agent() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     agent(session &parent, LIBSSH2_AGENT *handle) noexcept;
-    agent(agent &&other) noexcept : node_(other.node_), handle_(other.handle_) {
-        other.node_ = nullptr;
-        other.handle_ = nullptr;
-    }
+    agent(agent &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
     agent &operator=(agent &&other) noexcept {
         if (this != &other) {
             detail::drop(node_);
             node_ = other.node_;
-            handle_ = other.handle_;
             other.node_ = nullptr;
-            other.handle_ = nullptr;
         }
         return *this;
     }
@@ -984,46 +958,46 @@ public:
     agent &operator=(const agent &) = delete;
     ~agent() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object.
-    LIBSSH2_AGENT *get() const noexcept { return handle_; }
+    // The raw handle, still owned by this object; null when empty or freed along with its session.
+    LIBSSH2_AGENT *get() const noexcept { return node_ ? static_cast<LIBSSH2_AGENT *>(node_->handle) : nullptr; }
     // Gives up ownership: the caller frees the handle.
     LIBSSH2_AGENT *release() noexcept {
-        LIBSSH2_AGENT *handle = handle_;
+        LIBSSH2_AGENT *handle = get();
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
         return handle;
     }
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_agent_connect
-    int connect() noexcept { return libssh2_agent_connect(handle_); }
+    int connect() noexcept { return libssh2_agent_connect(get()); }
 
     // libssh2_agent_disconnect
-    int disconnect() noexcept { return libssh2_agent_disconnect(handle_); }
+    int disconnect() noexcept { return libssh2_agent_disconnect(get()); }
 
     // libssh2_agent_free
-    // Frees the handle now; this object is then empty.
+    // Frees the handle now, after what it owns; this object is then empty.
     void free() noexcept {
-        libssh2_agent_free(handle_);
+        detail::free_children(node_);
+        libssh2_agent_free(get());
         forget();
     }
 
     // libssh2_agent_get_identity
-    int get_identity(struct libssh2_agent_publickey **store, struct libssh2_agent_publickey *prev) noexcept { return libssh2_agent_get_identity(handle_, store, prev); }
+    int get_identity(struct libssh2_agent_publickey **store, struct libssh2_agent_publickey *prev) noexcept { return libssh2_agent_get_identity(get(), store, prev); }
 
     // libssh2_agent_get_identity_path
-    const char *get_identity_path() noexcept { return libssh2_agent_get_identity_path(handle_); }
+    const char *get_identity_path() noexcept { return libssh2_agent_get_identity_path(get()); }
 
     // libssh2_agent_list_identities
-    int list_identities() noexcept { return libssh2_agent_list_identities(handle_); }
+    int list_identities() noexcept { return libssh2_agent_list_identities(get()); }
 
     // libssh2_agent_set_identity_path
-    void set_identity_path(const char *path) noexcept { return libssh2_agent_set_identity_path(handle_, path); }
+    void set_identity_path(const char *path) noexcept { return libssh2_agent_set_identity_path(get(), path); }
 
     // libssh2_agent_userauth
-    int userauth(const char *username, struct libssh2_agent_publickey *identity) noexcept { return libssh2_agent_userauth(handle_, username, identity); }
+    int userauth(const char *username, struct libssh2_agent_publickey *identity) noexcept { return libssh2_agent_userauth(get(), username, identity); }
 
     // libssh2_agent_init
     [[nodiscard]] static LIBSSH2_AGENT *init(LIBSSH2_SESSION *session) noexcept {
@@ -1034,23 +1008,20 @@ public:
 private:
     friend struct detail::access;
 
-    explicit agent(detail::owned_node node) noexcept
-        : node_(node.value), handle_(node.value ? static_cast<LIBSSH2_AGENT *>(node.value->handle) : nullptr) {}
+    explicit agent(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
         detail::free_blocking(session, [handle] { libssh2_agent_free(static_cast<LIBSSH2_AGENT *>(handle)); });
     }
 
-    // After an explicit free: the node stays for the children, marked freed.
+    // After an explicit free: marks the node freed and lets it go.
     void forget() noexcept {
         if (node_) node_->handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
     }
 
     detail::node *node_ = nullptr;
-    LIBSSH2_AGENT *handle_ = nullptr;
 };
 
 // Owns a LIBSSH2_KNOWNHOSTS *, freed with libssh2_knownhost_free when the last owner is gone;
@@ -1060,17 +1031,12 @@ public:
     knownhost() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     knownhost(session &parent, LIBSSH2_KNOWNHOSTS *handle) noexcept;
-    knownhost(knownhost &&other) noexcept : node_(other.node_), handle_(other.handle_) {
-        other.node_ = nullptr;
-        other.handle_ = nullptr;
-    }
+    knownhost(knownhost &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
     knownhost &operator=(knownhost &&other) noexcept {
         if (this != &other) {
             detail::drop(node_);
             node_ = other.node_;
-            handle_ = other.handle_;
             other.node_ = nullptr;
-            other.handle_ = nullptr;
         }
         return *this;
     }
@@ -1078,55 +1044,55 @@ public:
     knownhost &operator=(const knownhost &) = delete;
     ~knownhost() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object.
-    LIBSSH2_KNOWNHOSTS *get() const noexcept { return handle_; }
+    // The raw handle, still owned by this object; null when empty or freed along with its session.
+    LIBSSH2_KNOWNHOSTS *get() const noexcept { return node_ ? static_cast<LIBSSH2_KNOWNHOSTS *>(node_->handle) : nullptr; }
     // Gives up ownership: the caller frees the handle.
     LIBSSH2_KNOWNHOSTS *release() noexcept {
-        LIBSSH2_KNOWNHOSTS *handle = handle_;
+        LIBSSH2_KNOWNHOSTS *handle = get();
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
         return handle;
     }
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_knownhost_add
-    int add(const char *host, const char *salt, const char *key, size_t keylen, int typemask, struct libssh2_knownhost **store) noexcept { return libssh2_knownhost_add(handle_, host, salt, key, keylen, typemask, store); }
+    int add(const char *host, const char *salt, const char *key, size_t keylen, int typemask, struct libssh2_knownhost **store) noexcept { return libssh2_knownhost_add(get(), host, salt, key, keylen, typemask, store); }
 
     // libssh2_knownhost_addc
-    int addc(const char *host, const char *salt, const char *key, size_t keylen, const char *comment, size_t commentlen, int typemask, struct libssh2_knownhost **store) noexcept { return libssh2_knownhost_addc(handle_, host, salt, key, keylen, comment, commentlen, typemask, store); }
+    int addc(const char *host, const char *salt, const char *key, size_t keylen, const char *comment, size_t commentlen, int typemask, struct libssh2_knownhost **store) noexcept { return libssh2_knownhost_addc(get(), host, salt, key, keylen, comment, commentlen, typemask, store); }
 
     // libssh2_knownhost_check
-    int check(const char *host, const char *key, size_t keylen, int typemask, struct libssh2_knownhost **knownhost) noexcept { return libssh2_knownhost_check(handle_, host, key, keylen, typemask, knownhost); }
+    int check(const char *host, const char *key, size_t keylen, int typemask, struct libssh2_knownhost **knownhost) noexcept { return libssh2_knownhost_check(get(), host, key, keylen, typemask, knownhost); }
 
     // libssh2_knownhost_checkp
-    int checkp(const char *host, int port, const char *key, size_t keylen, int typemask, struct libssh2_knownhost **knownhost) noexcept { return libssh2_knownhost_checkp(handle_, host, port, key, keylen, typemask, knownhost); }
+    int checkp(const char *host, int port, const char *key, size_t keylen, int typemask, struct libssh2_knownhost **knownhost) noexcept { return libssh2_knownhost_checkp(get(), host, port, key, keylen, typemask, knownhost); }
 
     // libssh2_knownhost_del
-    int del(struct libssh2_knownhost *entry) noexcept { return libssh2_knownhost_del(handle_, entry); }
+    int del(struct libssh2_knownhost *entry) noexcept { return libssh2_knownhost_del(get(), entry); }
 
     // libssh2_knownhost_free
-    // Frees the handle now; this object is then empty.
+    // Frees the handle now, after what it owns; this object is then empty.
     void free() noexcept {
-        libssh2_knownhost_free(handle_);
+        detail::free_children(node_);
+        libssh2_knownhost_free(get());
         forget();
     }
 
     // libssh2_knownhost_get
-    int get(struct libssh2_knownhost **store, struct libssh2_knownhost *prev) noexcept { return libssh2_knownhost_get(handle_, store, prev); }
+    int get(struct libssh2_knownhost **store, struct libssh2_knownhost *prev) noexcept { return libssh2_knownhost_get(get(), store, prev); }
 
     // libssh2_knownhost_readfile
-    int readfile(const char *filename, int type) noexcept { return libssh2_knownhost_readfile(handle_, filename, type); }
+    int readfile(const char *filename, int type) noexcept { return libssh2_knownhost_readfile(get(), filename, type); }
 
     // libssh2_knownhost_readline
-    int readline(const char *line, size_t len, int type) noexcept { return libssh2_knownhost_readline(handle_, line, len, type); }
+    int readline(const char *line, size_t len, int type) noexcept { return libssh2_knownhost_readline(get(), line, len, type); }
 
     // libssh2_knownhost_writefile
-    int writefile(const char *filename, int type) noexcept { return libssh2_knownhost_writefile(handle_, filename, type); }
+    int writefile(const char *filename, int type) noexcept { return libssh2_knownhost_writefile(get(), filename, type); }
 
     // libssh2_knownhost_writeline
-    int writeline(struct libssh2_knownhost *known, char *buffer, size_t buflen, size_t *outlen, int type) noexcept { return libssh2_knownhost_writeline(handle_, known, buffer, buflen, outlen, type); }
+    int writeline(struct libssh2_knownhost *known, char *buffer, size_t buflen, size_t *outlen, int type) noexcept { return libssh2_knownhost_writeline(get(), known, buffer, buflen, outlen, type); }
 
     // libssh2_knownhost_init
     [[nodiscard]] static LIBSSH2_KNOWNHOSTS *init(LIBSSH2_SESSION *session) noexcept {
@@ -1137,23 +1103,20 @@ public:
 private:
     friend struct detail::access;
 
-    explicit knownhost(detail::owned_node node) noexcept
-        : node_(node.value), handle_(node.value ? static_cast<LIBSSH2_KNOWNHOSTS *>(node.value->handle) : nullptr) {}
+    explicit knownhost(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
         detail::free_blocking(session, [handle] { libssh2_knownhost_free(static_cast<LIBSSH2_KNOWNHOSTS *>(handle)); });
     }
 
-    // After an explicit free: the node stays for the children, marked freed.
+    // After an explicit free: marks the node freed and lets it go.
     void forget() noexcept {
         if (node_) node_->handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
     }
 
     detail::node *node_ = nullptr;
-    LIBSSH2_KNOWNHOSTS *handle_ = nullptr;
 };
 
 // Owns a LIBSSH2_PUBLICKEY *, freed with libssh2_publickey_shutdown when the last owner is gone;
@@ -1163,17 +1126,12 @@ public:
     publickey() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     publickey(session &parent, LIBSSH2_PUBLICKEY *handle) noexcept;
-    publickey(publickey &&other) noexcept : node_(other.node_), handle_(other.handle_) {
-        other.node_ = nullptr;
-        other.handle_ = nullptr;
-    }
+    publickey(publickey &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
     publickey &operator=(publickey &&other) noexcept {
         if (this != &other) {
             detail::drop(node_);
             node_ = other.node_;
-            handle_ = other.handle_;
             other.node_ = nullptr;
-            other.handle_ = nullptr;
         }
         return *this;
     }
@@ -1181,41 +1139,41 @@ public:
     publickey &operator=(const publickey &) = delete;
     ~publickey() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object.
-    LIBSSH2_PUBLICKEY *get() const noexcept { return handle_; }
+    // The raw handle, still owned by this object; null when empty or freed along with its session.
+    LIBSSH2_PUBLICKEY *get() const noexcept { return node_ ? static_cast<LIBSSH2_PUBLICKEY *>(node_->handle) : nullptr; }
     // Gives up ownership: the caller frees the handle.
     LIBSSH2_PUBLICKEY *release() noexcept {
-        LIBSSH2_PUBLICKEY *handle = handle_;
+        LIBSSH2_PUBLICKEY *handle = get();
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
         return handle;
     }
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_publickey_add (macro for libssh2_publickey_add_ex)
-    int add(const unsigned char *name, const unsigned char *blob, unsigned long blob_len, char overwrite, unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept { return libssh2_publickey_add_ex(handle_, name, std::strlen(reinterpret_cast<const char *>(name)), blob, blob_len, overwrite, num_attrs, attrs); }
+    int add(const unsigned char *name, const unsigned char *blob, unsigned long blob_len, char overwrite, unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept { return libssh2_publickey_add_ex(get(), name, std::strlen(reinterpret_cast<const char *>(name)), blob, blob_len, overwrite, num_attrs, attrs); }
 
     // libssh2_publickey_add_ex
-    int add_ex(const unsigned char *name, unsigned long name_len, const unsigned char *blob, unsigned long blob_len, char overwrite, unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept { return libssh2_publickey_add_ex(handle_, name, name_len, blob, blob_len, overwrite, num_attrs, attrs); }
+    int add_ex(const unsigned char *name, unsigned long name_len, const unsigned char *blob, unsigned long blob_len, char overwrite, unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept { return libssh2_publickey_add_ex(get(), name, name_len, blob, blob_len, overwrite, num_attrs, attrs); }
 
     // libssh2_publickey_list_fetch
-    int list_fetch(unsigned long *num_keys, libssh2_publickey_list **pkey_list) noexcept { return libssh2_publickey_list_fetch(handle_, num_keys, pkey_list); }
+    int list_fetch(unsigned long *num_keys, libssh2_publickey_list **pkey_list) noexcept { return libssh2_publickey_list_fetch(get(), num_keys, pkey_list); }
 
     // libssh2_publickey_list_free
-    void list_free(libssh2_publickey_list *pkey_list) noexcept { return libssh2_publickey_list_free(handle_, pkey_list); }
+    void list_free(libssh2_publickey_list *pkey_list) noexcept { return libssh2_publickey_list_free(get(), pkey_list); }
 
     // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex)
-    int remove(const unsigned char *name, const unsigned char *blob, unsigned long blob_len) noexcept { return libssh2_publickey_remove_ex(handle_, name, std::strlen(reinterpret_cast<const char *>(name)), blob, blob_len); }
+    int remove(const unsigned char *name, const unsigned char *blob, unsigned long blob_len) noexcept { return libssh2_publickey_remove_ex(get(), name, std::strlen(reinterpret_cast<const char *>(name)), blob, blob_len); }
 
     // libssh2_publickey_remove_ex
-    int remove_ex(const unsigned char *name, unsigned long name_len, const unsigned char *blob, unsigned long blob_len) noexcept { return libssh2_publickey_remove_ex(handle_, name, name_len, blob, blob_len); }
+    int remove_ex(const unsigned char *name, unsigned long name_len, const unsigned char *blob, unsigned long blob_len) noexcept { return libssh2_publickey_remove_ex(get(), name, name_len, blob, blob_len); }
 
     // libssh2_publickey_shutdown
-    // Frees the handle now (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     int shutdown() noexcept {
-        const int rc = libssh2_publickey_shutdown(handle_);
+        detail::free_children(node_);
+        const int rc = libssh2_publickey_shutdown(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
         return rc;
     }
@@ -1229,23 +1187,20 @@ public:
 private:
     friend struct detail::access;
 
-    explicit publickey(detail::owned_node node) noexcept
-        : node_(node.value), handle_(node.value ? static_cast<LIBSSH2_PUBLICKEY *>(node.value->handle) : nullptr) {}
+    explicit publickey(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
         detail::free_blocking(session, [handle] { libssh2_publickey_shutdown(static_cast<LIBSSH2_PUBLICKEY *>(handle)); });
     }
 
-    // After an explicit free: the node stays for the children, marked freed.
+    // After an explicit free: marks the node freed and lets it go.
     void forget() noexcept {
         if (node_) node_->handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
-        handle_ = nullptr;
     }
 
     detail::node *node_ = nullptr;
-    LIBSSH2_PUBLICKEY *handle_ = nullptr;
 };
 
 namespace base64 {
@@ -1544,7 +1499,7 @@ inline listener::listener(session &parent, LIBSSH2_LISTENER *handle) noexcept
     : listener(detail::access::make<listener>(detail::access::node_of(parent), handle, true)) {}
 
 inline channel listener::forward_accept() noexcept {
-    return detail::access::make<channel>(detail::root(node_), libssh2_channel_forward_accept(handle_), true);
+    return detail::access::make<channel>(detail::root(node_), libssh2_channel_forward_accept(get()), true);
 }
 
 
@@ -1552,19 +1507,19 @@ inline sftp::sftp(session &parent, LIBSSH2_SFTP *handle) noexcept
     : sftp(detail::access::make<sftp>(detail::access::node_of(parent), handle, true)) {}
 
 inline channel sftp::get_channel() noexcept {
-    return detail::access::make<channel>(node_, libssh2_sftp_get_channel(handle_), false);
+    return detail::access::make<channel>(node_, libssh2_sftp_get_channel(get()), false);
 }
 
 inline sftp_handle sftp::open(const char *filename, unsigned long flags, long mode) noexcept {
-    return detail::access::make<sftp_handle>(node_, libssh2_sftp_open(handle_, filename, flags, mode), true);
+    return detail::access::make<sftp_handle>(node_, libssh2_sftp_open(get(), filename, flags, mode), true);
 }
 
 inline sftp_handle sftp::open_ex(const char *filename, unsigned int filename_len, unsigned long flags, long mode, int open_type) noexcept {
-    return detail::access::make<sftp_handle>(node_, libssh2_sftp_open_ex(handle_, filename, filename_len, flags, mode, open_type), true);
+    return detail::access::make<sftp_handle>(node_, libssh2_sftp_open_ex(get(), filename, filename_len, flags, mode, open_type), true);
 }
 
 inline sftp_handle sftp::opendir(const char *path) noexcept {
-    return detail::access::make<sftp_handle>(node_, libssh2_sftp_opendir(handle_, path), true);
+    return detail::access::make<sftp_handle>(node_, libssh2_sftp_opendir(get(), path), true);
 }
 
 inline int sftp::close(sftp_handle &handle) noexcept {

@@ -87,14 +87,30 @@ TEST_CASE("explicit frees leave nothing for the destructors to free twice") {
     CHECK(t.channel->free() == 0);
     CHECK(t.sftp->shutdown() == 0);
     t.hosts->free();
-    CHECK(t.agent->free() == 0);
+    t.agent->free();
+    CHECK_FALSE(*t.agent);
 }
 
-TEST_CASE("an sftp handle outliving an explicit sftp shutdown is not closed again") {
+TEST_CASE("an explicit sftp shutdown closes its open handles first") {
     tree t = make_tree();
+    REQUIRE(*t.file);
     CHECK(t.sftp->shutdown() == 0);
+    CHECK_FALSE(*t.sftp);
+    CHECK_FALSE(*t.file);  // closed before the shutdown: nothing dangles, nothing leaks
     t.sftp.reset();
-    t.file.reset();  // its sftp was shut down: the binding must not close it on freed memory
+    t.file.reset();
+    CHECK(*t.channel);  // other children of the session are untouched
+}
+
+TEST_CASE("an explicit session free frees every child first") {
+    tree t = make_tree();
+    t.connection.session.free();
+    CHECK_FALSE(t.connection.session);
+    CHECK_FALSE(*t.channel);
+    CHECK_FALSE(*t.sftp);
+    CHECK_FALSE(*t.file);
+    CHECK_FALSE(*t.hosts);
+    CHECK_FALSE(*t.agent);
 }
 
 TEST_CASE("release gives the handle up; get_channel is borrowed") {
