@@ -1,7 +1,10 @@
 // ssh2_demo: connect, verify the host key against a known_hosts file, authenticate with a
 // key, run a command (printing its output and exit status), and make an SFTP round trip.
 //
-//   ssh2_demo HOST PORT USER PUBLIC_KEY PRIVATE_KEY KNOWN_HOSTS [COMMAND]
+//   ssh2_demo HOST PORT USER PUBLIC_KEY PRIVATE_KEY KNOWN_HOSTS [REMOTE_DIR [COMMAND]]
+//
+// The SFTP round trip writes, reads back and removes REMOTE_DIR/.ssh2_demo.txt
+// (default REMOTE_DIR: the remote home directory).
 //
 // scripts/demo builds it and runs it against a throwaway local sshd.
 #include <libssh2.hpp>
@@ -56,6 +59,7 @@ int run_command(libssh2::session &session, const char *command) {
     if (channel.exec(command) != 0) return fail("exec refused", &session);
     char buffer[4096];
     for (ssize_t n; (n = channel.read(buffer, sizeof buffer)) > 0;) std::fwrite(buffer, 1, static_cast<size_t>(n), stdout);
+    std::fflush(stdout);  // keep the command's stdout ahead of its stderr
     for (ssize_t n; (n = channel.read_stderr(buffer, sizeof buffer)) > 0;) std::fwrite(buffer, 1, static_cast<size_t>(n), stderr);
     channel.close();
     channel.wait_closed();
@@ -63,13 +67,13 @@ int run_command(libssh2::session &session, const char *command) {
     return 0;
 }
 
-int sftp_round_trip(libssh2::session &session) {
+int sftp_round_trip(libssh2::session &session, const char *remote_dir) {
     libssh2::sftp sftp = libssh2::sftp::init(session);
     if (!sftp) return fail("cannot start SFTP", &session);
-    char home[1024];
-    const int home_length = sftp.realpath(".", home, sizeof home);
-    if (home_length <= 0) return fail("realpath failed", &session);
-    const std::string path = std::string(home, static_cast<size_t>(home_length)) + "/.ssh2_demo.txt";
+    char directory[1024];
+    const int length = sftp.realpath(remote_dir, directory, sizeof directory);
+    if (length <= 0) return fail("realpath failed", &session);
+    const std::string path = std::string(directory, static_cast<size_t>(length)) + "/.ssh2_demo.txt";
     const std::string text = "written and read back through libssh2-hpp\n";
     {
         libssh2::sftp_handle file = sftp.open(path.c_str(), LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, 0600);
@@ -91,13 +95,16 @@ int sftp_round_trip(libssh2::session &session) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc < 7 || argc > 8 || std::strcmp(argv[1], "--help") == 0) {
-        std::fprintf(stderr, "usage: %s HOST PORT USER PUBLIC_KEY PRIVATE_KEY KNOWN_HOSTS [COMMAND]\n", argv[0]);
-        return argc == 2 ? 0 : 2;
+    if (argc < 7 || argc > 9) {
+        const bool help = argc == 2 && std::strcmp(argv[1], "--help") == 0;
+        std::fprintf(help ? stdout : stderr,
+                     "usage: %s HOST PORT USER PUBLIC_KEY PRIVATE_KEY KNOWN_HOSTS [REMOTE_DIR [COMMAND]]\n", argv[0]);
+        return help ? 0 : 2;
     }
     const char *host = argv[1], *user = argv[3], *public_key = argv[4], *private_key = argv[5];
     const int port = std::atoi(argv[2]);
-    const char *command = argc == 8 ? argv[7] : "uname -sr; echo to-stderr >&2; exit 3";
+    const char *remote_dir = argc >= 8 ? argv[7] : ".";
+    const char *command = argc == 9 ? argv[8] : "uname -sr; echo to-stderr >&2; exit 3";
 
     if (libssh2::init(0) != 0) return fail("libssh2_init failed");
     const int fd = connect_to(host, port);
@@ -113,7 +120,7 @@ int main(int argc, char **argv) {
             status = fail("authentication failed", &session);
         } else {
             std::printf("connected to %s:%d as %s, host key verified\n", host, port, user);
-            status = run_command(session, command) || sftp_round_trip(session);
+            status = run_command(session, command) || sftp_round_trip(session, remote_dir);
             session.disconnect("bye");
         }
     }  // the session is freed here, before its socket is closed

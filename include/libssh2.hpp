@@ -1215,7 +1215,6 @@ inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_l
 
 }  // namespace base64
 
-
 namespace hostkey {
 
 // libssh2_hostkey_hash
@@ -1227,7 +1226,6 @@ inline const char *hash(::libssh2::session &session, int hash_type) noexcept {
 }
 
 }  // namespace hostkey
-
 
 namespace keepalive {
 
@@ -1248,7 +1246,6 @@ inline int send(::libssh2::session &session, int *seconds_to_next) noexcept {
 }
 
 }  // namespace keepalive
-
 
 namespace scp {
 
@@ -1294,7 +1291,6 @@ namespace scp {
 
 }  // namespace scp
 
-
 namespace trace {
 
 // libssh2_trace_sethandler
@@ -1314,7 +1310,6 @@ inline int trace(::libssh2::session &session, int bitmask) noexcept {
 }
 
 }  // namespace trace
-
 
 namespace userauth {
 
@@ -1416,8 +1411,6 @@ inline int publickey_frommemory(::libssh2::session &session, const char *usernam
 
 }  // namespace userauth
 
-
-
 // libssh2_banner_set
 inline int banner_set(LIBSSH2_SESSION *session, const char *banner) noexcept {
     return libssh2_banner_set(session, banner);
@@ -1446,9 +1439,7 @@ inline int poll(LIBSSH2_POLLFD *fds, unsigned int nfds, long timeout) noexcept {
 // libssh2_version
 inline const char *version(int req_version_num) noexcept { return libssh2_version(req_version_num); }
 
-
 // Definitions that need every class complete.
-
 
 inline session session::init() noexcept {
     return detail::access::make<session>(nullptr, libssh2_session_init(), true);
@@ -1457,7 +1448,6 @@ inline session session::init() noexcept {
 inline session session::init_ex(LIBSSH2_ALLOC_FUNC((*my_alloc)), LIBSSH2_FREE_FUNC((*my_free)), LIBSSH2_REALLOC_FUNC((*my_realloc)), void *abstract) noexcept {
     return detail::access::make<session>(nullptr, libssh2_session_init_ex(my_alloc, my_free, my_realloc, abstract), true);
 }
-
 
 inline channel::channel(session &parent, LIBSSH2_CHANNEL *handle) noexcept
     : channel(detail::access::make<channel>(detail::access::node_of(parent), handle, true)) {}
@@ -1494,14 +1484,12 @@ inline channel channel::open_session(session &session) noexcept {
     return detail::access::make<channel>(detail::root(detail::access::node_of(session)), libssh2_channel_open_session(session.get()), true);
 }
 
-
 inline listener::listener(session &parent, LIBSSH2_LISTENER *handle) noexcept
     : listener(detail::access::make<listener>(detail::access::node_of(parent), handle, true)) {}
 
 inline channel listener::forward_accept() noexcept {
     return detail::access::make<channel>(detail::root(node_), libssh2_channel_forward_accept(get()), true);
 }
-
 
 inline sftp::sftp(session &parent, LIBSSH2_SFTP *handle) noexcept
     : sftp(detail::access::make<sftp>(detail::access::node_of(parent), handle, true)) {}
@@ -1594,10 +1582,8 @@ inline ssize_t sftp::write(sftp_handle &handle, const char *buffer, size_t count
     return handle.write(buffer, count);
 }
 
-
 inline sftp_handle::sftp_handle(sftp &parent, LIBSSH2_SFTP_HANDLE *handle) noexcept
     : sftp_handle(detail::access::make<sftp_handle>(detail::access::node_of(parent), handle, true)) {}
-
 
 inline agent::agent(session &parent, LIBSSH2_AGENT *handle) noexcept
     : agent(detail::access::make<agent>(detail::access::node_of(parent), handle, true)) {}
@@ -1606,7 +1592,6 @@ inline agent agent::init(session &session) noexcept {
     return detail::access::make<agent>(detail::root(detail::access::node_of(session)), libssh2_agent_init(session.get()), true);
 }
 
-
 inline knownhost::knownhost(session &parent, LIBSSH2_KNOWNHOSTS *handle) noexcept
     : knownhost(detail::access::make<knownhost>(detail::access::node_of(parent), handle, true)) {}
 
@@ -1614,14 +1599,12 @@ inline knownhost knownhost::init(session &session) noexcept {
     return detail::access::make<knownhost>(detail::root(detail::access::node_of(session)), libssh2_knownhost_init(session.get()), true);
 }
 
-
 inline publickey::publickey(session &parent, LIBSSH2_PUBLICKEY *handle) noexcept
     : publickey(detail::access::make<publickey>(detail::access::node_of(parent), handle, true)) {}
 
 inline publickey publickey::init(session &session) noexcept {
     return detail::access::make<publickey>(detail::root(detail::access::node_of(session)), libssh2_publickey_init(session.get()), true);
 }
-
 
 }  // namespace libssh2
 
