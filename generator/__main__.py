@@ -1,6 +1,8 @@
-"""Command line: libssh2's include directory in, include/libssh2.hpp out.
+"""Command line: libssh2 include directories in, include/libssh2.hpp (and manifest) out.
 
-    /usr/bin/python3 -m generator [--include-dir DIR] [--out-dir DIR]
+    /usr/bin/python3 -m generator [--include-dir DIR]... [--out-dir DIR]
+
+Each --include-dir holds one libssh2 release's headers; the header serves them all.
 """
 from __future__ import annotations
 
@@ -27,18 +29,22 @@ def default_include_dir() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m generator", description=__doc__.splitlines()[0])
-    parser.add_argument("--include-dir", default=None,
-                        help="directory holding libssh2.h, libssh2_sftp.h, libssh2_publickey.h "
-                             "(default: pkg-config's includedir for libssh2)")
-    parser.add_argument("--out-dir", default=os.path.join(REPO, "include"),
-                        help="where to write libssh2.hpp (default: include/ of this repository)")
+    parser.add_argument("--include-dir", action="append", default=[],
+                        help="directory holding one release's libssh2.h, libssh2_sftp.h, "
+                             "libssh2_publickey.h; repeat for each release (default: "
+                             "pkg-config's includedir for libssh2)")
+    parser.add_argument("--out-dir", default=REPO,
+                        help="where include/libssh2.hpp and include/libssh2/api-manifest.txt "
+                             "go (default: this repository)")
     args = parser.parse_args(argv)
     try:
         # Imported here so a missing libclang or Jinja2 is reported as a GeneratorError.
         from .grouping import build_binding
-        from .parse import parse_api
+        from .parse import parse_release
+        from .releases import merge
         from .render import render, write
-        binding = build_binding(parse_api(args.include_dir or default_include_dir()))
+        apis = [parse_release(d) for d in args.include_dir or [default_include_dir()]]
+        binding = merge([(api, build_binding(api)) for api in apis])
         write(render(binding, COMMAND), args.out_dir)
     except GeneratorError as exc:
         print(f"generator: error: {exc}", file=sys.stderr)

@@ -18,7 +18,7 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .model import (Api, Binding, CallArg, Function, GeneratorError, HandleClass, Macro,
-                    Method, Param, Scope, Unbound)
+                    Method, Param, Release, Scope, Symbol)
 
 # Owning classes, in the order they are declared. parent: the class whose node a new
 # handle keeps alive; the session is the root of every tree.
@@ -62,6 +62,7 @@ EXACT = {
     "libssh2_free": (FREE_FUNCTIONS, "free"),
     "libssh2_version": (FREE_FUNCTIONS, "version"),
     "libssh2_poll": (FREE_FUNCTIONS, "poll"),
+    "libssh2_crypto_engine": (FREE_FUNCTIONS, "crypto_engine"),
     # Deprecated twin of libssh2_session_banner_set, which owns session.banner_set.
     "libssh2_banner_set": (FREE_FUNCTIONS, "banner_set"),
     "libssh2_poll_channel_read": ("channel", "poll_channel_read"),
@@ -127,10 +128,26 @@ def build_binding(api: Api) -> Binding:
     classes = tuple(Scope(h.name, h, _sorted(instance[h.name]), _sorted(static[h.name]))
                     for h in HANDLE_CLASSES)
     namespaces = tuple(Scope(n, None, (), _sorted(static[n])) for n in NAMESPACES)
-    binding = Binding(api=api, classes=classes, namespaces=namespaces,
-                      free_functions=_sorted(free), unbound=api.not_calls)
+    binding = Binding(releases=(Release(api.version, api.version_num, len(api.functions),
+                                        len(api.macros) + len(api.not_calls)),),
+                      classes=classes, namespaces=namespaces, free_functions=_sorted(free),
+                      symbols=_symbols(api, entries))
     _check_unique(binding)
     return binding
+
+
+def _symbols(api: Api, entries: Sequence[Tuple[str, Method]]) -> Tuple[Symbol, ...]:
+    """Every public symbol of api with the C++ entry points that forward to it."""
+    bound: Dict[str, List[str]] = {}
+    for scope, method in entries:
+        bound.setdefault(method.c_name, []).append(f"{scope}::{method.name}")
+        if method.receiver_class in BORROWING_METHODS:
+            bound[method.c_name].append(f"{method.receiver_class}::{method.name}")
+    symbols = [Symbol(s.name, "macro" if isinstance(s, Macro) else "function", (api.version,),
+                      tuple(sorted(set(bound[s.name]))))
+               for s in api.functions + api.macros]
+    symbols += [Symbol(u.name, u.kind, (api.version,), (), u.reason) for u in api.not_calls + api.not_api]
+    return tuple(sorted(symbols, key=lambda s: s.name))
 
 
 def _sorted(methods: Sequence[Method]) -> Tuple[Method, ...]:

@@ -78,12 +78,24 @@ class Api:
     functions: Tuple[Function, ...]
     macros: Tuple[Macro, ...]
     not_calls: Tuple[Unbound, ...] = ()   # function-like macros that are not a call
+    not_api: Tuple[Unbound, ...] = ()     # libssh2_* functions declared without LIBSSH2_API
+    # Declared only while LIBSSH2_NO_DEPRECATED is not defined (1.11's #ifndef blocks).
+    hidden_without_deprecated: Tuple[str, ...] = ()
 
     def function(self, name: str) -> Function:
         for f in self.functions:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Release:
+    """One libssh2 release the binding serves."""
+    version: str
+    version_num: int
+    functions: int           # LIBSSH2_API functions in its headers
+    macros: int              # function-like libssh2_* macros in its headers
 
 
 # --- Where it lives in C++ ----------------------------------------------------------
@@ -107,6 +119,21 @@ class CallArg:
 
 
 @dataclass(frozen=True)
+class Availability:
+    """Which releases declare something, as LIBSSH2_VERSION_NUM bounds (0: no bound)."""
+    since: int = 0                       # first release that has it, if not the oldest served
+    before: int = 0                      # first release that no longer has it (this form of it)
+    no_deprecated_since: int = 0         # from this release on, gone under LIBSSH2_NO_DEPRECATED
+
+    @property
+    def always(self) -> bool:
+        return not (self.since or self.before or self.no_deprecated_since)
+
+
+ALWAYS = Availability()
+
+
+@dataclass(frozen=True)
 class Method:
     """One C++ entry point forwarding to one C function or macro."""
     name: str                # C++ name
@@ -126,6 +153,23 @@ class Method:
     deprecated: str = ""
     call_args: Tuple[CallArg, ...] = ()  # macros: the arguments passed to target
     via_macro: bool = True               # macros: call the macro itself, not target
+    availability: Availability = ALWAYS  # set by releases.merge
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One public C symbol of any served release: where the binding puts it, or why not."""
+    name: str
+    kind: str                            # "function" or "macro"
+    releases: Tuple[str, ...]            # versions that declare it
+    bound_as: Tuple[str, ...]            # "scope::method" entries forwarding to it
+    reason: str = ""                     # why it is not bound, when bound_as is empty
+    availability: Availability = ALWAYS
+
+    @property
+    def flag(self) -> str:
+        """Name of its libssh2::has_* feature flag."""
+        return "has_" + self.name[len("libssh2_"):]
 
 
 @dataclass(frozen=True)
@@ -139,12 +183,12 @@ class Scope:
 
 @dataclass(frozen=True)
 class Binding:
-    """The whole C++ binding of one Api."""
-    api: Api
+    """The whole C++ binding of one or more releases."""
+    releases: Tuple[Release, ...]                # oldest first
     classes: Tuple[Scope, ...]                   # handle classes, in declaration order
     namespaces: Tuple[Scope, ...]                # userauth, scp, ...
     free_functions: Tuple[Method, ...]           # libssh2::init, ...
-    unbound: Tuple[Unbound, ...] = field(default=())
+    symbols: Tuple[Symbol, ...] = field(default=())
 
     @property
     def handle_classes(self) -> Tuple[HandleClass, ...]:

@@ -8,6 +8,7 @@ declared through, none of which survive preprocessing.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -82,6 +83,7 @@ def parse_api(include_dir: str, extra_args: Sequence[str] = (),
     declarations = _Declarations(tu, sources)
     own = {os.path.realpath(h) for h in headers}
     functions: Dict[str, Function] = {}
+    not_api: Dict[str, Unbound] = {}
     macro_defs: List["ci.Cursor"] = []
     version, version_num = "", 0
     for cursor in tu.cursor.get_children():
@@ -92,6 +94,10 @@ def parse_api(include_dir: str, extra_args: Sequence[str] = (),
             tokens = declarations.tokens(cursor)
             if "LIBSSH2_API" in tokens:
                 functions.setdefault(cursor.spelling, _function(cursor, tokens, sources))
+            elif cursor.spelling.startswith("libssh2_"):
+                not_api.setdefault(cursor.spelling, Unbound(
+                    cursor.spelling, "function",
+                    "declared without LIBSSH2_API: not part of the exported API the headers promise"))
         elif cursor.kind == ci.CursorKind.MACRO_DEFINITION:
             if cursor.spelling == "LIBSSH2_VERSION":
                 version = _macro_value(cursor).strip('"')
@@ -116,7 +122,17 @@ def parse_api(include_dir: str, extra_args: Sequence[str] = (),
     return Api(version=version, version_num=version_num,
                functions=tuple(sorted(functions.values(), key=lambda f: f.name)),
                macros=tuple(sorted(macros, key=lambda m: m.name)),
-               not_calls=tuple(sorted(not_calls, key=lambda u: u.name)))
+               not_calls=tuple(sorted(not_calls, key=lambda u: u.name)),
+               not_api=tuple(sorted(not_api.values(), key=lambda u: u.name)))
+
+
+def parse_release(include_dir: str) -> Api:
+    """parse_api, plus which symbols vanish when LIBSSH2_NO_DEPRECATED is defined."""
+    api = parse_api(include_dir)
+    lean = parse_api(include_dir, extra_args=["-DLIBSSH2_NO_DEPRECATED"])
+    kept = {s.name for s in lean.functions + lean.macros}
+    hidden = sorted(s.name for s in api.functions + api.macros if s.name not in kept)
+    return dataclasses.replace(api, hidden_without_deprecated=tuple(hidden))
 
 
 class _Sources:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Dict
+from typing import Dict, List
 
-from .model import Binding, GeneratorError
+from .model import Binding, GeneratorError, Method
 
 try:
     import jinja2
@@ -16,9 +16,11 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 
-# template -> file it renders, relative to the output directory
+# template -> file it renders, relative to the output (repository) directory
 OUTPUTS = {
-    "libssh2.hpp.j2": "libssh2.hpp",
+    "libssh2.hpp.j2": "include/libssh2.hpp",
+    "api-manifest.txt.j2": "include/libssh2/api-manifest.txt",
+    "api_checks.cpp.j2": "tests/generated/api_checks.cpp",
 }
 
 
@@ -33,13 +35,28 @@ def environment() -> "jinja2.Environment":
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["cxx_string"] = cxx_string
+    env.tests["contains"] = lambda sequence, item: item in sequence
     return env
+
+
+def c_functions(binding: Binding) -> List[Method]:
+    """One method per C function and form, whose receiver and parameters are the function's."""
+    seen: Dict[tuple, Method] = {}
+    for scope in binding.classes + binding.namespaces:
+        for m in scope.instance_methods + scope.static_methods:
+            if not m.is_macro:
+                seen.setdefault((m.c_name, m.availability), m)
+    for m in binding.free_functions:
+        if not m.is_macro:
+            seen.setdefault((m.c_name, m.availability), m)
+    return sorted(seen.values(), key=lambda m: (m.c_name, m.availability.since))
 
 
 def render(binding: Binding, command: str) -> Dict[str, str]:
     """Every output file's text, keyed by its path relative to the output directory."""
     env = environment()
-    return {path: env.get_template(template).render(binding=binding, command=command)
+    return {path: env.get_template(template).render(
+                binding=binding, command=command, c_functions=c_functions(binding))
             for template, path in OUTPUTS.items()}
 
 

@@ -14,12 +14,12 @@ def test_rendering_is_deterministic():
 
 def test_each_method_has_its_comment_and_forwards(parse):
     api = parse("LIBSSH2_API int libssh2_channel_get_exit_status(LIBSSH2_CHANNEL *channel);\n")
-    text = render(build_binding(api), "cmd")["libssh2.hpp"]
+    text = render(build_binding(api), "cmd")["include/libssh2.hpp"]
     assert ("    // libssh2_channel_get_exit_status\n"
             "    int get_exit_status() noexcept { return libssh2_channel_get_exit_status(get()); }\n") in text
 
 
 def test_deprecated_function_is_marked(parse):
     api = parse("/* DEPRECATED */\nLIBSSH2_API int libssh2_channel_old(LIBSSH2_CHANNEL *channel);\n")
-    text = render(build_binding(api), "cmd")["libssh2.hpp"]
+    text = render(build_binding(api), "cmd")["include/libssh2.hpp"]
     assert '[[deprecated("DEPRECATED")]] int old() noexcept' in text
