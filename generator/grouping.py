@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .model import (Api, Binding, CallArg, Function, GeneratorError, HandleClass, Macro,
-                    Method, Param, Release, Scope, Symbol)
+from .model import (Api, Binding, CallArg, Callback, CallbackKind, Enumerator, Function,
+                    GeneratorError, HandleClass, Macro, Method, Param, Release, Scope, Symbol)
 
 # Owning classes, in the order they are declared. parent: the class whose node a new
 # handle keeps alive; the session is the root of every tree.
@@ -78,6 +78,42 @@ ALIASES = {
 # channel, freed by libssh2_sftp_shutdown.
 BORROWED = {"libssh2_sftp_get_channel"}
 
+# Constant families that become C++ enums: prefix -> enum name. Enumerators are the rest
+# of the macro name in lower case (LIBSSH2_ERROR_SOCKET_NONE -> errc::socket_none).
+ENUMS = {
+    "LIBSSH2_ERROR_": "errc",
+    "LIBSSH2_FX_": "sftp_errc",
+    "LIBSSH2_CALLBACK_": "callback_type",
+}
+
+# Callbacks a C++ callable can stand in for: (C++ name, callback type, LIBSSH2_CALLBACK_*
+# constant for session.callback_set, whether the callable stays installed after the call
+# that installed it). The headers do not say which type goes with which constant: by name.
+CALLBACK_KINDS = (
+    ("ignore", "LIBSSH2_IGNORE_FUNC", "LIBSSH2_CALLBACK_IGNORE", True),
+    ("debug", "LIBSSH2_DEBUG_FUNC", "LIBSSH2_CALLBACK_DEBUG", True),
+    ("disconnect", "LIBSSH2_DISCONNECT_FUNC", "LIBSSH2_CALLBACK_DISCONNECT", True),
+    ("macerror", "LIBSSH2_MACERROR_FUNC", "LIBSSH2_CALLBACK_MACERROR", True),
+    ("x11", "LIBSSH2_X11_OPEN_FUNC", "LIBSSH2_CALLBACK_X11", True),
+    ("send", "LIBSSH2_SEND_FUNC", "LIBSSH2_CALLBACK_SEND", True),
+    ("recv", "LIBSSH2_RECV_FUNC", "LIBSSH2_CALLBACK_RECV", True),
+    ("authagent", "LIBSSH2_AUTHAGENT_FUNC", "LIBSSH2_CALLBACK_AUTHAGENT", True),
+    ("authagent_identities", "LIBSSH2_ADD_IDENTITIES_FUNC", "LIBSSH2_CALLBACK_AUTHAGENT_IDENTITIES", True),
+    ("authagent_sign", "LIBSSH2_AUTHAGENT_SIGN_FUNC", "LIBSSH2_CALLBACK_AUTHAGENT_SIGN", True),
+    ("trace", "libssh2_trace_handler_func", "", True),
+    ("keyboard_interactive", "LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC", "", False),
+    ("password_change", "LIBSSH2_PASSWD_CHANGEREQ_FUNC", "", False),
+    ("publickey_sign", "LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC", "", False),
+    ("publickey_sk_sign", "LIBSSH2_USERAUTH_SK_SIGN_FUNC", "", False),
+    ("alloc", "LIBSSH2_ALLOC_FUNC", "", True),
+    ("free", "LIBSSH2_FREE_FUNC", "", True),
+    ("realloc", "LIBSSH2_REALLOC_FUNC", "", True),
+)
+
+# The function whose slot the callables layer borrows for its state; the method returns the
+# user's own slot instead while the layer is installed (detail::abstract_slot).
+ABSTRACT_SLOT = "libssh2_session_abstract"
+
 # Names every owning class defines itself.
 RESERVED = {"get", "release"}
 
@@ -131,9 +167,57 @@ def build_binding(api: Api) -> Binding:
     binding = Binding(releases=(Release(api.version, api.version_num, len(api.functions),
                                         len(api.macros) + len(api.not_calls)),),
                       classes=classes, namespaces=namespaces, free_functions=_sorted(free),
-                      symbols=_symbols(api, entries))
+                      symbols=_symbols(api, entries), enumerators=_enumerators(api),
+                      callback_kinds=_callback_kinds(api))
     _check_unique(binding)
     return binding
+
+
+def _enumerators(api: Api) -> Tuple[Enumerator, ...]:
+    out: Dict[Tuple[str, str], Enumerator] = {}
+    for constant in api.constants:
+        prefix = next((p for p in ENUMS if constant.name.startswith(p)), None)
+        if prefix is None:
+            raise GeneratorError(f"{constant.name}: no enum in grouping.ENUMS takes it")
+        e = Enumerator(ENUMS[prefix], constant.name[len(prefix):].lower(), constant.name, constant.value)
+        other = out.get((e.enum, e.name))
+        if other is None:
+            out[(e.enum, e.name)] = e
+        elif other.value != e.value:
+            raise GeneratorError(f"{other.constant} and {e.constant} would both be {e.enum}::{e.name}")
+        elif e.constant == e.constant.upper():
+            # LIBSSH2_FX_LOCK_CONFlICT, libssh2's "initial mis-spelling", gives way.
+            out[(e.enum, e.name)] = e
+    return tuple(out.values())
+
+
+def _callback_kinds(api: Api) -> Tuple[CallbackKind, ...]:
+    callbacks = {c.name: c for c in api.callbacks}
+    constants = {c.name for c in api.constants}
+    kinds = []
+    for name, callback, constant, persistent in CALLBACK_KINDS:
+        if callback not in callbacks or (constant and constant not in constants):
+            continue  # not in this release
+        signature = callbacks[callback]
+        kinds.append(CallbackKind(name, signature, constant, persistent=persistent,
+                                  state_param=_state_param(signature)))
+    known = {k[1] for k in CALLBACK_KINDS} | {"LIBSSH2_CHANNEL_CLOSE_FUNC"}  # unused by any API
+    unknown = sorted(set(callbacks) - known)
+    if unknown:
+        raise GeneratorError(f"callback types no row of grouping.CALLBACK_KINDS covers: {unknown}")
+    return tuple(kinds)
+
+
+def _state_param(callback: Callback) -> Param:
+    """The parameter through which a callback reaches the binding's state: libssh2 hands back
+    a void **abstract slot, or (trace handler) the void *context given when installing it."""
+    for p in callback.params:
+        if p.type.replace(" ", "") == "void**" and p.name == "abstract":
+            return p
+    for p in callback.params:
+        if p.type.replace(" ", "") == "void*" and not p.name.startswith(("buffer", "ptr")):
+            return p
+    raise GeneratorError(f"{callback.name}: no parameter carries the caller's state")
 
 
 def _symbols(api: Api, entries: Sequence[Tuple[str, Method]]) -> Tuple[Symbol, ...]:
@@ -169,7 +253,10 @@ def _method(symbol, name: str, functions: Dict[str, Function]) -> Method:
         call_args = tuple(_call_arg(a, params) for a in symbol.call_args)
         # strlen() of an unsigned char * compiles in C but not in C++: call the function.
         via_macro = not any(a.length_of for a in call_args)
+    callable_param, callable_kind, state_arg = _callable(symbol)
     return Method(
+        callable_param=callable_param, callable_kind=callable_kind, state_arg=state_arg,
+        abstract_slot=target == ABSTRACT_SLOT,
         name=name, c_name=symbol.name, is_macro=is_macro, target=target,
         result=symbol.result, params=rest, receiver=receiver, receiver_class=receiver_class,
         receiver_has_method=receiver_class in BORROWING_METHODS,
@@ -178,6 +265,21 @@ def _method(symbol, name: str, functions: Dict[str, Function]) -> Method:
         parent_is_receiver=target in BORROWED or bool(returns) and returns.parent not in ("", "session"),
         releases=releases, result_is_void=symbol.result == "void",
         deprecated=symbol.deprecated, call_args=call_args, via_macro=via_macro)
+
+
+def _callable(symbol) -> Tuple[str, str, str]:
+    """(parameter, callback kind, state parameter) when one callback parameter of symbol can
+    take a C++ callable; functions taking several (init_ex's allocator) are left out."""
+    kinds = {callback: name for name, callback, _, _ in CALLBACK_KINDS}
+    callbacks = [p for p in symbol.params if (p.declarator or p.type) in kinds]
+    if len(callbacks) != 1:
+        return "", "", ""
+    param = callbacks[0]
+    state = next((p.name for p in symbol.params if p.type.replace(" ", "") == "void**"
+                  and p.name == "abstract"), "")
+    state = state or next((p.name for p in symbol.params if p.type.replace(" ", "") == "void*"
+                           and p.name == "context"), "")
+    return param.name, kinds[param.declarator or param.type], state
 
 
 def _pointee(ctype: str) -> str:

@@ -71,6 +71,22 @@ class Unbound:
 
 
 @dataclass(frozen=True)
+class Constant:
+    """An integer constant the binding turns into C++: LIBSSH2_ERROR_*, LIBSSH2_FX_*, ..."""
+    name: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A callback type: a LIBSSH2_*_FUNC(name) macro or a function pointer typedef."""
+    name: str                # "LIBSSH2_DEBUG_FUNC", "libssh2_trace_handler_func"
+    result: str
+    params: Tuple[Param, ...]
+    via_macro: bool          # declared through a macro (else a typedef)
+
+
+@dataclass(frozen=True)
 class Api:
     """Everything public in one libssh2 release's headers."""
     version: str             # LIBSSH2_VERSION, e.g. "1.10.0"
@@ -81,6 +97,8 @@ class Api:
     not_api: Tuple[Unbound, ...] = ()     # libssh2_* functions declared without LIBSSH2_API
     # Declared only while LIBSSH2_NO_DEPRECATED is not defined (1.11's #ifndef blocks).
     hidden_without_deprecated: Tuple[str, ...] = ()
+    constants: Tuple[Constant, ...] = ()
+    callbacks: Tuple[Callback, ...] = ()
 
     def function(self, name: str) -> Function:
         for f in self.functions:
@@ -154,6 +172,13 @@ class Method:
     call_args: Tuple[CallArg, ...] = ()  # macros: the arguments passed to target
     via_macro: bool = True               # macros: call the macro itself, not target
     availability: Availability = ALWAYS  # set by releases.merge
+    # The callables layer's overload: this parameter becomes a C++ callable of this kind;
+    # state_arg is the C parameter that then carries the binding's state ("" when the
+    # callback finds it through the session's abstract slot) and is dropped from it.
+    abstract_slot: bool = False          # returns the session's abstract slot (ABSTRACT_SLOT)
+    callable_param: str = ""
+    callable_kind: str = ""
+    state_arg: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +198,27 @@ class Symbol:
 
 
 @dataclass(frozen=True)
+class Enumerator:
+    """A C constant as an enumerator of a generated C++ enum."""
+    enum: str                            # "errc", "sftp_errc", "callback_type"
+    name: str                            # C++ name, e.g. "socket_none"
+    constant: str                        # C macro, e.g. "LIBSSH2_ERROR_SOCKET_NONE"
+    value: int
+    everywhere: bool = True              # False: only some releases define it (#ifdef)
+
+
+@dataclass(frozen=True)
+class CallbackKind:
+    """A callback a C++ callable can be installed for."""
+    name: str                            # C++ name: "debug", "keyboard_interactive", ...
+    callback: Callback                   # its C signature
+    constant: str = ""                   # LIBSSH2_CALLBACK_* for session.callback_set kinds
+    persistent: bool = True              # stays installed after the call that installs it
+    state_param: Optional[Param] = None  # the parameter that leads back to the binding's state
+    everywhere: bool = True              # False: only some releases have it (#ifdef macro)
+
+
+@dataclass(frozen=True)
 class Scope:
     """A C++ class or namespace and its methods."""
     name: str
@@ -189,6 +235,8 @@ class Binding:
     namespaces: Tuple[Scope, ...]                # userauth, scp, ...
     free_functions: Tuple[Method, ...]           # libssh2::init, ...
     symbols: Tuple[Symbol, ...] = field(default=())
+    enumerators: Tuple[Enumerator, ...] = field(default=())
+    callback_kinds: Tuple[CallbackKind, ...] = field(default=())
 
     @property
     def handle_classes(self) -> Tuple[HandleClass, ...]:

@@ -13,7 +13,7 @@ import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .model import Api, Function, GeneratorError, Macro, Param, Unbound
+from .model import Api, Callback, Constant, Function, GeneratorError, Macro, Param, Unbound
 
 HEADERS = ("libssh2.h", "libssh2_sftp.h", "libssh2_publickey.h")
 
@@ -65,19 +65,25 @@ def parse_api(include_dir: str, extra_args: Sequence[str] = (),
         headers.append(path)
 
     main = os.path.join(include_dir, "__libssh2_hpp_parse__.c")
-    files = [(main, "".join(f'#include "{name}"\n' for name in HEADERS))]
-    files += [(os.path.join(include_dir, name), text) for name, text in unsaved.items()]
-    args = ["-x", "c", "-std=gnu11", f"-I{include_dir}", *extra_args]
-    options = (ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
-               | ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES)
-    try:
-        tu = _index().parse(main, args=args, unsaved_files=files, options=options)
-    except ci.TranslationUnitLoadError as exc:
-        raise GeneratorError(f"libclang could not parse the headers in {include_dir}: {exc}")
-    errors = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
-    if errors:
-        details = "\n".join(f"  {d.location.file}:{d.location.line}: {d.spelling}" for d in errors)
-        raise GeneratorError(f"parse errors in libssh2's headers ({include_dir}):\n{details}")
+    includes = "".join(f'#include "{name}"\n' for name in HEADERS)
+    header_files = [(os.path.join(include_dir, name), text) for name, text in unsaved.items()]
+
+    def parse(main_text: str):
+        files = [(main, main_text)] + header_files
+        args = ["-x", "c", "-std=gnu11", f"-I{include_dir}", *extra_args]
+        options = (ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
+                   | ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES)
+        try:
+            tu = _index().parse(main, args=args, unsaved_files=files, options=options)
+        except ci.TranslationUnitLoadError as exc:
+            raise GeneratorError(f"libclang could not parse the headers in {include_dir}: {exc}")
+        errors = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
+        if errors:
+            details = "\n".join(f"  {d.location.file}:{d.location.line}: {d.spelling}" for d in errors)
+            raise GeneratorError(f"parse errors in libssh2's headers ({include_dir}):\n{details}")
+        return tu, files
+
+    tu, files = parse(includes)
 
     sources = _Sources(dict(files))
     declarations = _Declarations(tu, sources)
@@ -119,11 +125,60 @@ def parse_api(include_dir: str, extra_args: Sequence[str] = (),
             not_calls.append(Unbound(raw.name, "macro", raw.not_call_reason))
             continue
         macros.append(_resolve_macro(raw, raw_macros, functions))
+    constants, callbacks = _probe(parse, includes, macro_defs, own, tu)
     return Api(version=version, version_num=version_num,
                functions=tuple(sorted(functions.values(), key=lambda f: f.name)),
                macros=tuple(sorted(macros, key=lambda m: m.name)),
                not_calls=tuple(sorted(not_calls, key=lambda u: u.name)),
-               not_api=tuple(sorted(not_api.values(), key=lambda u: u.name)))
+               not_api=tuple(sorted(not_api.values(), key=lambda u: u.name)),
+               constants=constants, callbacks=callbacks)
+
+
+_CONSTANT = re.compile(r"LIBSSH2_(ERROR|FX|CALLBACK)_\w+")
+_CALLBACK_MACRO = re.compile(r"LIBSSH2_\w+_FUNC")
+_PROBE = "libssh2_hpp_probe_"
+
+
+def _probe(parse, includes: str, macro_defs, own, tu) -> Tuple[Tuple[Constant, ...], Tuple[Callback, ...]]:
+    """Values of the error/status/callback constants and the signatures of the callback
+    types, read by letting clang evaluate probes appended to the headers: the values are
+    whatever the preprocessor makes of them (aliases, suffixes, casts)."""
+    constant_names, callback_macros = [], []
+    for cursor in tu.cursor.get_children():
+        location = cursor.location
+        if cursor.kind != ci.CursorKind.MACRO_DEFINITION or location.file is None or \
+                os.path.realpath(location.file.name) not in own:
+            continue
+        if _CONSTANT.fullmatch(cursor.spelling):
+            constant_names.append(cursor.spelling)
+        elif _CALLBACK_MACRO.fullmatch(cursor.spelling):
+            callback_macros.append(cursor.spelling)
+    typedefs = [c.spelling for c in tu.cursor.get_children()
+                if c.kind == ci.CursorKind.TYPEDEF_DECL and c.location.file is not None
+                and os.path.realpath(c.location.file.name) in own
+                and c.underlying_typedef_type.kind == ci.TypeKind.POINTER
+                and c.underlying_typedef_type.get_pointee().kind == ci.TypeKind.FUNCTIONPROTO]
+    probes = includes
+    if constant_names:
+        probes += "enum { " + ", ".join(f"{_PROBE}{n} = ({n})" for n in constant_names) + " };\n"
+    probes += "".join(f"typedef {m}((*{_PROBE}{m}));\n" for m in callback_macros)
+    probed, _ = parse(probes)
+    values: Dict[str, int] = {}
+    signatures: Dict[str, Callback] = {}
+    for cursor in probed.cursor.walk_preorder():
+        if cursor.kind == ci.CursorKind.ENUM_CONSTANT_DECL and cursor.spelling.startswith(_PROBE):
+            values[cursor.spelling[len(_PROBE):]] = cursor.enum_value
+        elif cursor.kind == ci.CursorKind.TYPEDEF_DECL and (
+                cursor.spelling.startswith(_PROBE) or cursor.spelling in typedefs):
+            name = cursor.spelling[len(_PROBE):] if cursor.spelling.startswith(_PROBE) else cursor.spelling
+            proto = cursor.underlying_typedef_type.get_pointee()
+            params = tuple(Param(name=p.spelling or f"arg{i}", type=p.type.spelling)
+                           for i, p in enumerate(c for c in cursor.get_children()
+                                                 if c.kind == ci.CursorKind.PARM_DECL))
+            signatures[name] = Callback(name=name, result=proto.get_result().spelling,
+                                        params=params, via_macro=name in callback_macros)
+    constants = tuple(Constant(n, values[n]) for n in constant_names if n in values)
+    return constants, tuple(signatures[n] for n in sorted(signatures))
 
 
 def parse_release(include_dir: str) -> Api:

@@ -55,7 +55,20 @@ def merge(apis_and_bindings: Sequence[Tuple[Api, Binding]]) -> Binding:
         classes=merged_scopes("classes"),
         namespaces=merged_scopes("namespaces"),
         free_functions=merged_methods([b.free_functions for b in bindings]),
-        symbols=_merged_symbols(bindings, versions, hidden))
+        symbols=_merged_symbols(bindings, versions, hidden),
+        enumerators=_merged_everywhere(bindings, "enumerators", lambda e: e.constant),
+        callback_kinds=_merged_everywhere(bindings, "callback_kinds", lambda k: k.name))
+
+
+def _merged_everywhere(bindings: Sequence[Binding], attr: str, key) -> tuple:
+    """The union of each release's items (newest form kept, in first-seen order), each
+    marked with whether every release has it."""
+    items: Dict[str, List] = {}
+    for binding in bindings:
+        for item in getattr(binding, attr):
+            items.setdefault(key(item), []).append(item)
+    return tuple(dataclasses.replace(found[-1], everywhere=len(found) == len(bindings))
+                 for found in items.values())
 
 
 def _form(m: Method) -> tuple:

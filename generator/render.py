@@ -20,6 +20,8 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 OUTPUTS = {
     "libssh2.hpp.j2": "include/libssh2.hpp",
     "api-manifest.txt.j2": "include/libssh2/api-manifest.txt",
+    "errors.hpp.j2": "include/libssh2/errors.hpp",
+    "callbacks.hpp.j2": "include/libssh2/callbacks.hpp",
     "api_checks.cpp.j2": "tests/generated/api_checks.cpp",
 }
 
@@ -55,9 +57,10 @@ def c_functions(binding: Binding) -> List[Method]:
 def render(binding: Binding, command: str) -> Dict[str, str]:
     """Every output file's text, keyed by its path relative to the output directory."""
     env = environment()
-    return {path: env.get_template(template).render(
-                binding=binding, command=command, c_functions=c_functions(binding))
-            for template, path in OUTPUTS.items()}
+    context = dict(binding=binding, command=command, c_functions=c_functions(binding),
+                   symbols={s.name: s for s in binding.symbols},
+                   kinds={k.name: k for k in binding.callback_kinds})
+    return {path: env.get_template(template).render(**context) for template, path in OUTPUTS.items()}
 
 
 def write(outputs: Dict[str, str], out_dir: str) -> None:

@@ -40,6 +40,7 @@ class sftp_handle;
 class agent;
 class knownhost;
 class publickey;
+struct errors_layer;     // <libssh2/errors.hpp>
 
 namespace detail {
 
@@ -66,6 +67,11 @@ struct node {
     node *first_child = nullptr;
     node *next_sibling = nullptr;
     node *previous_sibling = nullptr;
+    // A session's C++ callables (<libssh2/callbacks.hpp>): freed after the session, since
+    // libssh2_session_free may still call them (its allocator's free).
+    void *extension = nullptr;
+    void (*free_extension)(void *extension) noexcept = nullptr;
+    void **user_abstract = nullptr;  // where session.abstract() points while they own libssh2's
 };
 
 inline node *retain(node *n) noexcept {
@@ -85,6 +91,7 @@ inline void free_children(node *n) noexcept {
 inline void drop(node *n) noexcept {
     while (n && n->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         if (n->handle && n->free_handle) n->free_handle(n->handle, n->session);
+        if (n->free_extension) n->free_extension(n->extension);
         node *parent = n->parent;
         if (parent) {
             (n->previous_sibling ? n->previous_sibling->next_sibling : parent->first_child) = n->next_sibling;
@@ -132,6 +139,12 @@ inline void free_blocking(LIBSSH2_SESSION *session, Free free) noexcept {
     libssh2_session_set_blocking(session, 1);
     free();
     libssh2_session_set_blocking(session, was_blocking);
+}
+
+// The abstract slot a user may use: libssh2's own, unless the callables layer keeps its state
+// there (then it moved the user's pointer to node.user_abstract).
+inline void **abstract_slot(const node *n, void **libssh2_slot) noexcept {
+    return n && n->user_abstract ? n->user_abstract : libssh2_slot;
 }
 
 struct owned_node {
@@ -195,7 +208,7 @@ public:
     explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_session_abstract
-    void **abstract() noexcept { return libssh2_session_abstract(get()); }
+    void **abstract() noexcept { return detail::abstract_slot(node_, libssh2_session_abstract(get())); }
 
     // libssh2_session_banner_get
     const char *banner_get() noexcept { return libssh2_session_banner_get(get()); }
@@ -303,6 +316,21 @@ public:
 
     // libssh2_session_init_ex
     [[nodiscard]] static session init_ex(LIBSSH2_ALLOC_FUNC((*my_alloc)), LIBSSH2_FREE_FUNC((*my_free)), LIBSSH2_REALLOC_FUNC((*my_realloc)), void *abstract) noexcept;
+
+    // With <libssh2/errors.hpp>: the last error as a std::error_code, and its message copied
+    // into a std::string (libssh2's points into the session's buffer).
+    template <class Errors = errors_layer>
+    auto last_error_code() const -> decltype(Errors::last_error_code(*this)) { return Errors::last_error_code(*this); }
+    template <class Errors = errors_layer>
+    auto last_error_message() const -> decltype(Errors::last_error_message(*this)) { return Errors::last_error_message(*this); }
+
+    // With <libssh2/callbacks.hpp>: a C++ callable for one LIBSSH2_CALLBACK_* type, e.g.
+    // session.callback_set(libssh2::callback::debug, [&](LIBSSH2_SESSION *, int, const char *, int, const char *, int) {...}).
+    template <class Kind, class Callable>
+    auto callback_set(Kind kind, Callable &&callable) -> decltype(Kind::install(*this, static_cast<Callable &&>(callable))) {
+        (void)kind;
+        return Kind::install(*this, static_cast<Callable &&>(callable));
+    }
 
 private:
     friend struct detail::access;
