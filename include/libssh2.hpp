@@ -41,6 +41,7 @@ class agent;
 class knownhost;
 class publickey;
 struct errors_layer;     // <libssh2/errors.hpp>
+struct callbacks_layer;  // <libssh2/callbacks.hpp>
 
 namespace detail {
 
@@ -323,6 +324,14 @@ public:
     auto last_error_code() const -> decltype(Errors::last_error_code(*this)) { return Errors::last_error_code(*this); }
     template <class Errors = errors_layer>
     auto last_error_message() const -> decltype(Errors::last_error_message(*this)) { return Errors::last_error_message(*this); }
+
+    // With <libssh2/callbacks.hpp>: init_ex with C++ callables as the session's allocator,
+    // called as void *(size_t count), void(void *ptr), void *(void *ptr, size_t count).
+    template <class Alloc, class Free, class Realloc, class Layer = callbacks_layer>
+    [[nodiscard]] static auto init_ex(Alloc &&alloc, Free &&free, Realloc &&realloc)
+        -> decltype(Layer::init_ex(static_cast<Alloc &&>(alloc), static_cast<Free &&>(free), static_cast<Realloc &&>(realloc))) {
+        return Layer::init_ex(static_cast<Alloc &&>(alloc), static_cast<Free &&>(free), static_cast<Realloc &&>(realloc));
+    }
 
     // With <libssh2/callbacks.hpp>: a C++ callable for one LIBSSH2_CALLBACK_* type, e.g.
     // session.callback_set(libssh2::callback::debug, [&](LIBSSH2_SESSION *, int, const char *, int, const char *, int) {...}).

@@ -293,6 +293,32 @@ void *set_session_callback(session &s, int type, Function *callback) noexcept {
 
 }  // namespace detail
 
+// What session::init_ex(alloc, free, realloc) with callables does.
+struct callbacks_layer {
+    template <class Alloc, class Free, class Realloc>
+    static session init_ex(Alloc &&alloc, Free &&free, Realloc &&realloc) {
+        auto *state = new detail::callback_state;
+        state->alloc = std::forward<Alloc>(alloc);
+        state->free = std::forward<Free>(free);
+        state->realloc = std::forward<Realloc>(realloc);
+        LIBSSH2_SESSION *raw = libssh2_session_init_ex(&detail::alloc_trampoline, &detail::free_trampoline,
+                                                       &detail::realloc_trampoline, static_cast<void *>(state));
+        session s(raw);  // frees raw (through state) and stays empty if it cannot own it
+        detail::node *n = detail::access::node_of(s);
+        if (!n) {
+            std::exception_ptr pending = state->pending;
+            delete state;
+            if (pending) std::rethrow_exception(pending);
+            return s;
+        }
+        n->extension = static_cast<detail::callback_state_base *>(state);
+        n->free_extension = [](void *extension) noexcept { delete static_cast<detail::callback_state_base *>(extension); };
+        n->user_abstract = &state->user_abstract;
+        state->rethrow_pending();
+        return s;
+    }
+};
+
 // Tags for session.callback_set(tag, callable): one per LIBSSH2_CALLBACK_* type.
 namespace callback {
 
