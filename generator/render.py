@@ -23,6 +23,12 @@ OUTPUTS = {
     "errors.hpp.j2": "include/libssh2/errors.hpp",
     "callbacks.hpp.j2": "include/libssh2/callbacks.hpp",
     "api_checks.cpp.j2": "tests/generated/api_checks.cpp",
+    "reference/index.md.j2": "docs/reference/README.md",
+}
+
+# template -> file it renders once per class and namespace ({name}: the scope's name)
+PER_SCOPE_OUTPUTS = {
+    "reference/page.md.j2": "docs/reference/{name}.md",
 }
 
 
@@ -37,6 +43,7 @@ def environment() -> "jinja2.Environment":
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["cxx_string"] = cxx_string
+    env.filters["md_cell"] = lambda text: text.replace("|", "\\|")  # inside a Markdown table
     env.tests["contains"] = lambda sequence, item: item in sequence
     return env
 
@@ -60,7 +67,11 @@ def render(binding: Binding, command: str) -> Dict[str, str]:
     context = dict(binding=binding, command=command, c_functions=c_functions(binding),
                    symbols={s.name: s for s in binding.symbols},
                    kinds={k.name: k for k in binding.callback_kinds})
-    return {path: env.get_template(template).render(**context) for template, path in OUTPUTS.items()}
+    outputs = {path: env.get_template(template).render(**context) for template, path in OUTPUTS.items()}
+    for template, pattern in PER_SCOPE_OUTPUTS.items():
+        for scope in binding.classes + binding.namespaces:
+            outputs[pattern.format(name=scope.name)] = env.get_template(template).render(scope=scope, **context)
+    return outputs
 
 
 def write(outputs: Dict[str, str], out_dir: str) -> None:
