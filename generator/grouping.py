@@ -15,9 +15,9 @@ A symbol no rule places is an error that names it.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
-from .model import (Api, Binding, CallArg, Callback, CallbackKind, Enumerator, Function,
+from .model import (Api, Binding, CallArg, Callback, CallbackKind, Enumerator,
                     GeneratorError, HandleClass, Macro, Method, Param, Release, Scope, Symbol)
 
 # Owning classes, in the order they are declared. parent: the class whose node a new
@@ -136,13 +136,12 @@ def place(name: str) -> Tuple[str, str]:
 
 def build_binding(api: Api) -> Binding:
     """Place every function and call-like macro of api."""
-    functions = {f.name: f for f in api.functions}
     entries: List[Tuple[str, Method]] = []   # (scope, method) from rule 1-3
     for symbol in list(api.functions) + list(api.macros):
         scope, name = place(symbol.name)
-        entries.append((scope, _method(symbol, name, functions)))
+        entries.append((scope, _method(symbol, name)))
         if symbol.name in ALIASES:
-            entries.append((scope, _method(symbol, ALIASES[symbol.name], functions)))
+            entries.append((scope, _method(symbol, ALIASES[symbol.name])))
 
     instance: Dict[str, List[Method]] = {h.name: [] for h in HANDLE_CLASSES}
     static: Dict[str, List[Method]] = {s: [] for s in list(_BY_NAME) + list(NAMESPACES)}
@@ -238,7 +237,7 @@ def _sorted(methods: Sequence[Method]) -> Tuple[Method, ...]:
     return tuple(sorted(methods, key=lambda m: (m.name, m.c_name)))
 
 
-def _method(symbol, name: str, functions: Dict[str, Function]) -> Method:
+def _method(symbol, name: str) -> Method:
     params = symbol.params
     receiver = params[0] if params and params[0].raw_handle in _BY_RAW else None
     rest = params[1:] if receiver else params

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, FrozenSet, List, Sequence, Tuple
 
-from .model import (Api, Availability, Binding, GeneratorError, Method, Release, Scope,
+from .model import (Api, Availability, Binding, GeneratorError, Method, Scope,
                     Symbol)
 
 
