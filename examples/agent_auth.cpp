@@ -1,0 +1,63 @@
+// agent_auth: authenticates with the keys of a running ssh-agent (SSH_AUTH_SOCK), trying
+// each in turn, then runs a command (default: id -un) and exits with its exit status.
+//
+//   agent_auth [-o KNOWN_HOSTS] [-p PORT] [USER@]HOST[:PORT] [COMMAND [ARGS...]]
+#include "common.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+int run_with_agent(example::target &t) {
+    std::string command;
+    for (const std::string &word : t.operands) command += (command.empty() ? "" : " ") + word;
+    if (command.empty()) command = "id -un";
+
+    example::connection c(t);
+    libssh2::agent agent = libssh2::agent::init(c.session);
+    if (!agent) c.fail("cannot create an agent client");
+    if (agent.connect() != 0) c.fail("cannot connect to ssh-agent (is SSH_AUTH_SOCK set?)");
+    if (agent.list_identities() != 0) c.fail("cannot list the agent's keys");
+
+    // get_identity returns 0 and the next key, 1 after the last one, < 0 on error.
+    libssh2_agent_publickey *identity = nullptr, *previous = nullptr;
+    std::string tried;
+    for (;;) {
+        const int rc = agent.get_identity(&identity, previous);
+        if (rc == 1) {
+            throw example::error(tried.empty() ? "the agent has no keys (add one with ssh-add)"
+                                               : "the server accepted none of the agent's keys (" + tried + ")");
+        }
+        if (rc < 0) c.fail("cannot read the agent's keys");
+        if (agent.userauth(t.user.c_str(), identity) == 0) break;
+        tried += (tried.empty() ? "" : ", ") + std::string(identity->comment && *identity->comment ? identity->comment : "(no comment)");
+        previous = identity;
+    }
+    std::fprintf(stderr, "authenticated as %s with the agent's key %s\n", t.user.c_str(), identity->comment);
+    agent.disconnect();
+
+    libssh2::channel channel = libssh2::channel::open_session(c.session);
+    if (!channel) c.fail("cannot open a channel");
+    if (channel.exec(command.c_str()) != 0) c.fail("the server refused to run the command");
+    char buffer[4096];
+    ssize_t n;
+    while ((n = channel.read(buffer, sizeof buffer)) > 0) std::fwrite(buffer, 1, static_cast<size_t>(n), stdout);
+    if (n < 0) c.fail("reading the command's output failed");
+    std::fflush(stdout);
+    while ((n = channel.read_stderr(buffer, sizeof buffer)) > 0) std::fwrite(buffer, 1, static_cast<size_t>(n), stderr);
+    if (channel.close() != 0 || channel.wait_closed() != 0) c.fail("closing the channel failed");
+    return channel.get_exit_status();
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    example::usage usage{
+        "[COMMAND [ARGS...]]",
+        "Authenticates with the keys of the ssh-agent at SSH_AUTH_SOCK, then runs COMMAND\n"
+        "(default: id -un) and exits with its exit status (255 if ssh itself fails).",
+        0, -1};
+    usage.key_option = false;
+    return example::run(argc, argv, usage, run_with_agent, 255);
+}

@@ -1,0 +1,365 @@
+#include "common.hpp"
+
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace example {
+
+namespace {
+
+const char *program = "example";
+
+std::string home_directory() {
+    if (const char *home = std::getenv("HOME"); home && *home) return home;
+    const passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_dir : ".";
+}
+
+std::string login_name() {
+    if (const char *user = std::getenv("USER"); user && *user) return user;
+    const passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_name : "root";
+}
+
+bool file_exists(const std::string &path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+void print_usage(FILE *out, const usage &u) {
+    std::fprintf(out, "usage: %s [options] [USER@]HOST[:PORT] %s\n\n%s\n\noptions:\n", program, u.operands, u.summary);
+    if (u.key_option)
+        std::fprintf(out, "  %-22s %s\n  %-22s %s\n", "-i KEY", "private key; public key: KEY.pub if it exists",
+                     "", "(default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa)");
+    std::fprintf(out, "  %-22s %s\n", "-o KNOWN_HOSTS", "known_hosts file listing the host key (default: ~/.ssh/known_hosts)");
+    std::fprintf(out, "  %-22s %s\n", "-p PORT", "port when HOST has no :PORT (default: 22)");
+    for (const option &o : u.options) {
+        const std::string spec = o.value_name ? std::string(o.name) + " " + o.value_name : o.name;
+        std::fprintf(out, "  %-22s %s\n", spec.c_str(), o.help);
+    }
+    std::fprintf(out, "  %-22s %s\n", "-h, --help", "show this help");
+}
+
+int parse_port(const std::string &text) {
+    char *end = nullptr;
+    const long port = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end || port < 1 || port > 65535) throw error("invalid port: '" + text + "'");
+    return static_cast<int>(port);
+}
+
+// [USER@]HOST[:PORT], HOST may be [IPv6].
+void parse_destination(const std::string &text, target &t) {
+    std::string rest = text;
+    if (const auto at = rest.rfind('@'); at != std::string::npos) {
+        t.user = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+    }
+    std::string port;
+    if (!rest.empty() && rest[0] == '[') {
+        const auto close = rest.find(']');
+        if (close == std::string::npos) throw error("missing ']' in '" + text + "'");
+        if (close + 1 < rest.size()) {
+            if (rest[close + 1] != ':') throw error("invalid destination: '" + text + "'");
+            port = rest.substr(close + 2);
+        }
+        rest = rest.substr(1, close - 1);
+    } else if (const auto colon = rest.find(':'); colon != std::string::npos && rest.find(':', colon + 1) == std::string::npos) {
+        port = rest.substr(colon + 1);
+        rest = rest.substr(0, colon);
+    }
+    if (rest.empty() || (t.user.empty() && text.find('@') != std::string::npos))
+        throw error("invalid destination: '" + text + "' (expected [USER@]HOST[:PORT])");
+    t.host = rest;
+    if (!port.empty()) t.port = parse_port(port);
+    if (t.user.empty()) t.user = login_name();
+}
+
+std::string session_error(libssh2::session &session) {
+    char *message = nullptr;
+    int length = 0;
+    if (session) session.last_error(&message, &length, 0);
+    return message && length > 0 ? std::string(message, static_cast<size_t>(length)) : "unknown error";
+}
+
+// The key's type as OpenSSH writes it, and as libssh2's known_hosts checks want it.
+struct key_type {
+    const char *name;
+    int knownhost_type;
+};
+
+key_type describe(int hostkey_type) {
+    switch (hostkey_type) {
+    case LIBSSH2_HOSTKEY_TYPE_RSA: return {"ssh-rsa", LIBSSH2_KNOWNHOST_KEY_SSHRSA};
+    case LIBSSH2_HOSTKEY_TYPE_DSS: return {"ssh-dss", LIBSSH2_KNOWNHOST_KEY_SSHDSS};
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return {"ecdsa-sha2-nistp256", LIBSSH2_KNOWNHOST_KEY_ECDSA_256};
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return {"ecdsa-sha2-nistp384", LIBSSH2_KNOWNHOST_KEY_ECDSA_384};
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return {"ecdsa-sha2-nistp521", LIBSSH2_KNOWNHOST_KEY_ECDSA_521};
+    case LIBSSH2_HOSTKEY_TYPE_ED25519: return {"ssh-ed25519", LIBSSH2_KNOWNHOST_KEY_ED25519};
+    default: return {"unknown", LIBSSH2_KNOWNHOST_KEY_UNKNOWN};
+    }
+}
+
+// "SHA256:..." as ssh-keygen -l prints it: unpadded base64 of the key's SHA-256.
+std::string fingerprint(libssh2::session &session) {
+    const auto *hash = reinterpret_cast<const unsigned char *>(libssh2::hostkey::hash(session, LIBSSH2_HOSTKEY_HASH_SHA256));
+    if (!hash) return "(no fingerprint)";
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out = "SHA256:";
+    for (int i = 0; i < 32; i += 3) {
+        const unsigned v = hash[i] << 16 | (i + 1 < 32 ? hash[i + 1] << 8 : 0) | (i + 2 < 32 ? hash[i + 2] : 0);
+        const int chars = i + 2 < 32 ? 4 : i + 1 < 32 ? 3 : 2;
+        for (int c = 0; c < chars; ++c) out += digits[(v >> (18 - 6 * c)) & 63];
+    }
+    return out;
+}
+
+double now() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+int run(int argc, char **argv, const usage &u, const std::function<int(target &)> &body, int failure_status) {
+    if (argc > 0) {
+        const char *slash = std::strrchr(argv[0], '/');
+        program = slash ? slash + 1 : argv[0];
+    }
+    target t;
+    try {
+        std::string port;
+        int i = 1;
+        for (; i < argc && argv[i][0] == '-' && argv[i][1]; ++i) {
+            std::string arg = argv[i], inline_value;
+            bool has_inline_value = false;
+            if (arg == "--") {
+                ++i;
+                break;
+            }
+            if (arg == "-h" || arg == "--help") {
+                print_usage(stdout, u);
+                return 0;
+            }
+            if (const auto eq = arg.find('='); arg.compare(0, 2, "--") == 0 && eq != std::string::npos) {
+                inline_value = arg.substr(eq + 1);
+                arg = arg.substr(0, eq);
+                has_inline_value = true;
+            }
+            std::string *value = nullptr;
+            bool takes_value = true;
+            if (arg == "-i" && u.key_option) value = &t.key;
+            else if (arg == "-o") value = &t.known_hosts;
+            else if (arg == "-p") value = &port;
+            for (const option &o : u.options) {
+                if (arg == o.name) {
+                    value = o.value;
+                    takes_value = o.value_name != nullptr;
+                }
+            }
+            if (!value) throw error("unknown option " + arg);
+            if (!takes_value) {
+                if (has_inline_value) throw error("option " + arg + " takes no value");
+                *value = "1";
+            } else if (has_inline_value) {
+                *value = inline_value;
+            } else if (i + 1 < argc) {
+                *value = argv[++i];
+            } else {
+                throw error("option " + arg + " needs a value");
+            }
+        }
+        if (!port.empty()) t.port = parse_port(port);
+        if (i >= argc) throw error("missing [USER@]HOST[:PORT]");
+        parse_destination(argv[i++], t);
+        t.operands.assign(argv + i, argv + argc);
+        const int n = static_cast<int>(t.operands.size());
+        if (n < u.min_operands || (u.max_operands >= 0 && n > u.max_operands))
+            throw error(std::string("expected ") + u.operands + " after the destination");
+        if (t.known_hosts.empty()) t.known_hosts = home_directory() + "/.ssh/known_hosts";
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "%s: %s\n", program, e.what());
+        std::fprintf(stderr, "usage: %s [options] [USER@]HOST[:PORT] %s  (--help for more)\n", program, u.operands);
+        return 2;
+    }
+    try {
+        return body(t);
+    } catch (const std::exception &e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s: %s\n", program, e.what());
+        return failure_status;
+    }
+}
+
+connection::connection(const target &t) {
+    if (libssh2::init(0) != 0) throw error("libssh2_init failed");
+    try {
+        open(t);
+    } catch (...) {
+        close();  // the destructor does not run when a constructor throws
+        throw;
+    }
+}
+
+void connection::open(const target &t) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo *addresses = nullptr;
+    const std::string port = std::to_string(t.port);
+    if (const int rc = getaddrinfo(t.host.c_str(), port.c_str(), &hints, &addresses); rc != 0)
+        throw error("cannot resolve " + t.host + ": " + gai_strerror(rc));
+    int connect_errno = 0;
+    for (const addrinfo *a = addresses; a && fd_ < 0; a = a->ai_next) {
+        fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd_ >= 0 && ::connect(fd_, a->ai_addr, a->ai_addrlen) != 0) {
+            connect_errno = errno;
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+    freeaddrinfo(addresses);
+    if (fd_ < 0) throw error("cannot connect to " + t.host + " port " + port + ": " + std::strerror(connect_errno));
+
+    session = libssh2::session::init();
+    if (!session) throw error("cannot create an SSH session");
+    if (session.handshake(fd_) != 0) fail("SSH handshake with " + t.host + " port " + port + " failed");
+
+    // The host key must be the one known_hosts lists for HOST (port 22) or [HOST]:PORT.
+    libssh2::knownhost known = libssh2::knownhost::init(session);
+    if (!known) fail("cannot create a known_hosts collection");
+    if (known.readfile(t.known_hosts.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0)
+        fail("cannot read known_hosts file " + t.known_hosts + " (choose one with -o)");
+    size_t length = 0;
+    int type = 0;
+    const char *key = session.hostkey(&length, &type);
+    if (!key) fail("the server sent no host key");
+    const key_type kind = describe(type);
+    const std::string name = t.port == 22 ? t.host : "[" + t.host + "]:" + port;
+    const std::string offered = std::string(kind.name) + " key " + fingerprint(session);
+    // As OpenSSH: HOST for port 22, [HOST]:PORT for any other. (checkp(HOST, PORT) would
+    // also accept a key listed for HOST alone, whatever the port.)
+    switch (known.checkp(name.c_str(), -1, key, length,
+                         LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kind.knownhost_type, nullptr)) {
+    case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+        return;
+    case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+        throw error("host key verification failed: the " + offered + " of " + name + " differs from the one in " +
+                    t.known_hosts + ": someone may be intercepting the connection, or the host key has changed");
+    case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+        throw error("host key verification failed: " + name + " is not in " + t.known_hosts + " (it offers the " +
+                    offered + "); if that is the right key, add it, e.g. with: ssh-keyscan -p " + port + " " +
+                    t.host + " >> " + t.known_hosts);
+    default:
+        fail("host key verification failed: cannot check the key of " + name);
+    }
+}
+
+connection::~connection() { close(); }
+
+void connection::close() {
+    if (session) {
+        session.set_blocking(1);
+        session.disconnect("bye");
+        session.free();  // frees what is left of its channels, SFTP sessions, ... first
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    libssh2::exit();
+}
+
+void connection::authenticate_with_key(const target &t) {
+    std::vector<std::string> keys;
+    if (!t.key.empty()) {
+        keys.push_back(t.key);
+    } else {
+        for (const char *name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
+            const std::string path = home_directory() + "/.ssh/" + name;
+            if (file_exists(path)) keys.push_back(path);
+        }
+        if (keys.empty()) throw error("no key in ~/.ssh (id_ed25519, id_ecdsa, id_rsa): choose one with -i KEY");
+    }
+    std::string failures;
+    for (const std::string &key : keys) {
+        if (!file_exists(key)) throw error("cannot read key " + key + ": " + std::strerror(errno));
+        const std::string pub = key + ".pub";
+        // Without a .pub file, libssh2 derives the public key from the private one.
+        if (libssh2::userauth::publickey_fromfile(session, t.user.c_str(), file_exists(pub) ? pub.c_str() : nullptr,
+                                                  key.c_str(), nullptr) == 0)
+            return;
+        failures += (failures.empty() ? "" : "; ") + key + ": " + session_error(session);
+    }
+    throw error("public key authentication as " + t.user + " failed (" + failures + ")");
+}
+
+void connection::wait_socket(int timeout_ms) {
+    const int directions = session.block_directions();
+    pollfd p{fd_, 0, 0};
+    if (directions & LIBSSH2_SESSION_BLOCK_INBOUND) p.events |= POLLIN;
+    if (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) p.events |= POLLOUT;
+    if (!p.events) p.events = POLLIN;
+    while (::poll(&p, 1, timeout_ms) < 0 && errno == EINTR) {
+    }
+}
+
+void connection::fail(const std::string &what) {
+    throw error(what + ": " + session_error(session));
+}
+
+void connection::fail(const std::string &what, libssh2::sftp &sftp) {
+    if (!sftp || session.last_errno() != LIBSSH2_ERROR_SFTP_PROTOCOL) fail(what);
+    static const char *const status[] = {
+        "ok", "end of file", "no such file", "permission denied", "failure", "bad message", "no connection",
+        "connection lost", "operation unsupported", "invalid handle", "no such path", "file already exists",
+        "write protected", "no media", "no space on the file system", "quota exceeded", "unknown principal",
+        "lock conflict", "directory not empty", "not a directory", "invalid file name", "link loop"};
+    const unsigned long code = sftp.last_error();
+    throw error(what + ": " + (code < sizeof status / sizeof *status ? status[code] : "SFTP status " + std::to_string(code)));
+}
+
+progress::progress(std::string name, std::uint64_t total)
+    : name_(std::move(name)), total_(total), enabled_(isatty(STDOUT_FILENO) == 1), start_(now()) {}
+
+void progress::update(std::uint64_t done) {
+    done_ = done;
+    if (enabled_ && now() - last_draw_ >= 0.1) draw(false);
+}
+
+void progress::finish() {
+    if (enabled_) draw(true);
+}
+
+void progress::draw(bool final) {
+    last_draw_ = now();
+    const double elapsed = last_draw_ - start_;
+    const int percent = total_ ? static_cast<int>(100.0 * static_cast<double>(done_) / static_cast<double>(total_)) : 100;
+    const int filled = percent * 20 / 100;
+    std::printf("\r%-24.24s [%.*s%*s] %3d%% %10s %10s/s%s", name_.c_str(), filled, "####################", 20 - filled, "",
+                percent, human_size(static_cast<double>(done_)).c_str(),
+                human_size(elapsed > 0 ? static_cast<double>(done_) / elapsed : 0).c_str(), final ? "\n" : "");
+    std::fflush(stdout);
+}
+
+std::string human_size(double bytes) {
+    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int unit = 0;
+    while (bytes >= 1024 && unit < 4) {
+        bytes /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit ? "%.1f %s" : "%.0f %s", bytes, units[unit]);
+    return text;
+}
+
+}  // namespace example

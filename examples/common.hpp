@@ -1,0 +1,113 @@
+// What every example shares: the command line, connecting, verifying the host key against
+// a known_hosts file, key authentication, waiting on the socket in non-blocking mode, and
+// a progress bar. Each example is one short main() on top of this.
+//
+//   PROG [options] [USER@]HOST[:PORT] OPERANDS...
+//     -i KEY          private key (public key: KEY.pub if it exists)
+//     -o KNOWN_HOSTS  known_hosts file (default ~/.ssh/known_hosts)
+//     -p PORT         port when HOST has no :PORT (default 22)
+//     -h, --help
+//
+// Options come before [USER@]HOST. Exit status: 0 success, 1 failure, 2 usage error
+// (ssh2_exec: the remote command's own status, 255 when ssh itself fails).
+#pragma once
+
+#include <libssh2.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace example {
+
+// A failure to report: main() prints "PROG: what" and exits non-zero.
+struct error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// An example's own option: a flag ("-a") or an option with a value ("--max-connections N").
+struct option {
+    const char *name;
+    const char *value_name;  // nullptr for a flag
+    const char *help;
+    std::string *value;      // set to the value; "1" for a flag
+};
+
+struct usage {
+    const char *operands;    // after [USER@]HOST[:PORT], e.g. "REMOTE_PATH [LOCAL_PATH]"
+    const char *summary;     // what the program does, for --help
+    int min_operands;
+    int max_operands;        // -1: any number
+    std::vector<option> options = {};
+    bool key_option = true;  // offers -i KEY
+};
+
+// Where to connect and how, from the command line.
+struct target {
+    std::string user, host;
+    int port = 22;
+    std::string key;          // -i; empty: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa
+    std::string known_hosts;  // -o; default ~/.ssh/known_hosts
+    std::vector<std::string> operands;
+};
+
+// Parses the command line, then runs body(target) and returns its exit status. --help
+// prints the usage and returns 0; a usage error returns 2; an example::error (or any
+// std::exception) thrown by body is printed as "PROG: message" and returns failure_status.
+int run(int argc, char **argv, const usage &u, const std::function<int(target &)> &body, int failure_status = 1);
+
+// A TCP connection and its SSH session, host key verified. The destructor disconnects,
+// frees the session (and whatever channels, SFTP sessions, ... are left), then closes the
+// socket, in that order.
+class connection {
+public:
+    // Connects, handshakes and checks the server's host key against t.known_hosts:
+    // throws example::error unless the key is listed there for HOST (or [HOST]:PORT).
+    explicit connection(const target &t);
+    ~connection();
+    connection(const connection &) = delete;
+    connection &operator=(const connection &) = delete;
+
+    // Public key authentication as t.user with t.key (or the default keys).
+    void authenticate_with_key(const target &t);
+
+    // Waits until the socket is ready in the direction libssh2 last blocked on (after
+    // LIBSSH2_ERROR_EAGAIN in non-blocking mode), or timeout_ms has passed (-1: no limit).
+    void wait_socket(int timeout_ms = -1);
+
+    // Throws example::error("what: libssh2's last error message").
+    [[noreturn]] void fail(const std::string &what);
+    // The same for an SFTP request: the server's status ("no such file", ...) when it sent one.
+    [[noreturn]] void fail(const std::string &what, libssh2::sftp &sftp);
+
+    int socket() const { return fd_; }
+
+    libssh2::session session;
+
+private:
+    void open(const target &t);
+    void close();
+    int fd_ = -1;
+};
+
+// A progress bar on stdout while stdout is a terminal; silent otherwise.
+class progress {
+public:
+    progress(std::string name, std::uint64_t total);
+    void update(std::uint64_t done);
+    void finish();
+
+private:
+    void draw(bool final);
+    std::string name_;
+    std::uint64_t total_, done_ = 0;
+    bool enabled_;
+    double start_, last_draw_ = 0;
+};
+
+// "1.5 MiB" and the like.
+std::string human_size(double bytes);
+
+}  // namespace example

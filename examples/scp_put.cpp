@@ -1,0 +1,80 @@
+// scp_put: uploads a file with SCP (libssh2::scp::send64), keeping its permissions and
+// times, with a progress bar when stdout is a terminal. The server needs an scp program
+// (OpenSSH's). SCP writes REMOTE_PATH in place: use sftp_put for an upload that replaces
+// REMOTE_PATH only once complete.
+//
+//   scp_put [-i KEY] [-o KNOWN_HOSTS] [-p PORT] [USER@]HOST[:PORT] LOCAL_PATH REMOTE_PATH
+#include "common.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace {
+
+std::string base_name(const std::string &path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+struct local_file {
+    int fd;
+    ~local_file() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+int put(example::target &t) {
+    const std::string local = t.operands[0], remote = t.operands[1];
+    const local_file in{::open(local.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (in.fd < 0) throw example::error("cannot open " + local + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) throw example::error(local + " is not a regular file");
+
+    example::connection c(t);
+    c.authenticate_with_key(t);
+    // send64 starts "scp -t REMOTE_PATH" on the server and announces mode, size and times.
+    libssh2::channel channel = libssh2::scp::send64(c.session, remote.c_str(), static_cast<int>(st.st_mode & 0777),
+                                                    st.st_size, st.st_mtime, st.st_atime);
+    if (!channel) c.fail("cannot send to " + remote);
+
+    example::progress bar(base_name(local), static_cast<std::uint64_t>(st.st_size));
+    char buffer[65536];
+    std::uint64_t sent = 0;
+    for (;;) {
+        const ssize_t n = ::read(in.fd, buffer, sizeof buffer);
+        if (n < 0) throw example::error("cannot read " + local + ": " + std::strerror(errno));
+        if (n == 0) break;
+        for (ssize_t written = 0; written < n;) {
+            const ssize_t w = channel.write(buffer + written, static_cast<size_t>(n - written));
+            if (w < 0) c.fail("sending " + local + " failed");
+            written += w;
+        }
+        sent += static_cast<std::uint64_t>(n);
+        bar.update(sent);
+    }
+    if (sent != static_cast<std::uint64_t>(st.st_size)) throw example::error(local + " changed size while being sent");
+    // The SCP protocol ends a file with a 0 byte (libssh2 leaves it to us). Then EOF: the
+    // server's scp sets the times, exits, and its status says whether all went well.
+    if (channel.write("", 1) != 1 || channel.send_eof() != 0 || channel.wait_eof() != 0 || channel.close() != 0 || channel.wait_closed() != 0)
+        c.fail("finishing the transfer failed");
+    if (const int status = channel.get_exit_status(); status != 0)
+        throw example::error("the server's scp failed writing " + remote + " (exit status " + std::to_string(status) + ")");
+    bar.finish();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    const example::usage usage{
+        "LOCAL_PATH REMOTE_PATH",
+        "Uploads LOCAL_PATH with SCP to REMOTE_PATH, with LOCAL_PATH's permissions and times.\n"
+        "Shows progress when stdout is a terminal.",
+        2, 2};
+    return example::run(argc, argv, usage, put);
+}
