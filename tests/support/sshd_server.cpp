@@ -26,6 +26,12 @@ bool running = false;        // guarded by server_mutex
 pid_t owner_pid = 0;         // process that started the server (atexit in forked children must not stop it)
 bool atexit_registered = false;
 
+// The password-user server (sshd_password()), guarded by server_mutex like the first.
+sshd_password_server password_server;
+bool password_running = false;
+bool password_unavailable = false;  // setup said the machine cannot run it (reason in skip_reason)
+pid_t password_owner_pid = 0;
+
 std::string script_path()
 {
 #ifdef TEST_SSHD_SCRIPT
@@ -115,6 +121,16 @@ void remove_dir_noexcept(const std::string& dir)
     std::filesystem::remove_all(dir, ec);
 }
 
+void stop_dir_noexcept(const std::string& dir) noexcept
+{
+    try {
+        run_command(shell_quote(script_path()) + " stop " + shell_quote(dir) + " 2>&1");
+    } catch (...) {
+        // Nothing sensible to do during shutdown; the watchdog still stops the server.
+    }
+    remove_dir_noexcept(dir);
+}
+
 // Caller holds server_mutex.
 void stop_locked() noexcept
 {
@@ -122,12 +138,17 @@ void stop_locked() noexcept
         return;
     }
     running = false;
-    try {
-        run_command(shell_quote(script_path()) + " stop " + shell_quote(server.dir) + " 2>&1");
-    } catch (...) {
-        // Nothing sensible to do during shutdown; the watchdog still stops the server.
+    stop_dir_noexcept(server.dir);
+}
+
+// Caller holds server_mutex.
+void stop_password_locked() noexcept
+{
+    if (!password_running) {
+        return;
     }
-    remove_dir_noexcept(server.dir);
+    password_running = false;
+    stop_dir_noexcept(password_server.dir);
 }
 
 void stop_at_exit()
@@ -136,10 +157,45 @@ void stop_at_exit()
     if (getpid() == owner_pid) {
         stop_locked();
     }
+    if (getpid() == password_owner_pid) {
+        stop_password_locked();
+    }
 }
 
+// Exit status of `test-sshd setup DIR --password-user` when the machine cannot run it.
+constexpr int setup_unavailable_status = 77;
+
+// Reads what every server directory has into s (dir set already).
+void read_server_files(sshd_server& s)
+{
+    const std::string& dir = s.dir;
+    s.host = "127.0.0.1";
+    s.user = trim(read_text_file(dir + "/user"));
+    s.port = std::stoi(trim(read_text_file(dir + "/port")));
+    s.key = dir + "/id_ed25519";
+    s.pubkey = dir + "/id_ed25519.pub";
+    s.rsa_key = dir + "/id_rsa";
+    s.rsa_pubkey = dir + "/id_rsa.pub";
+    s.pass_key = dir + "/id_ed25519_pass";
+    s.pass_pubkey = dir + "/id_ed25519_pass.pub";
+    s.known_hosts = dir + "/known_hosts";
+    s.host_key_pub = dir + "/ssh_host_ed25519_key.pub";
+
+    // "ssh-ed25519 AAAA... comment"
+    std::istringstream line(read_text_file(s.host_key_pub));
+    std::string type;
+    line >> type >> s.host_key_base64;
+    if (s.host_key_base64.empty()) {
+        throw std::runtime_error("test_support::sshd: malformed " + s.host_key_pub);
+    }
+    s.host_key_blob = base64_decode(s.host_key_base64);
+}
+
+// Creates a temporary directory and starts a server in it (after `setup DIR
+// setup_option` if setup_option is not empty). Returns the directory; with setup_option,
+// returns "" and sets *unavailable to setup's message if setup exits with status 77.
 // Caller holds server_mutex.
-void start_locked()
+std::string launch_locked(const std::string& setup_option, std::string* unavailable)
 {
     const std::string script = script_path();
 
@@ -158,6 +214,21 @@ void start_locked()
         atexit_registered = true;
     }
 
+    if (!setup_option.empty()) {
+        const std::string setup = shell_quote(script) + " setup " + shell_quote(dir) + " " + setup_option + " 2>&1";
+        auto [status, output] = run_command(setup);
+        if (status == setup_unavailable_status && unavailable != nullptr) {
+            remove_dir_noexcept(dir);
+            *unavailable = trim(output);
+            return "";
+        }
+        if (status != 0) {
+            remove_dir_noexcept(dir);
+            throw std::runtime_error("test_support::sshd: `" + setup + "` failed with status " +
+                                     std::to_string(status) + ":\n" + output);
+        }
+    }
+
     const std::string command = shell_quote(script) + " start " + shell_quote(dir) + " --parent " +
                                 std::to_string(getpid()) + " --cleanup 2>&1";
     auto [status, output] = run_command(command);
@@ -168,35 +239,63 @@ void start_locked()
         throw std::runtime_error("test_support::sshd: `" + command + "` failed with status " +
                                  std::to_string(status) + ":\n" + output);
     }
+    return dir;
+}
+
+// Caller holds server_mutex.
+void start_locked()
+{
+    const std::string dir = launch_locked("", nullptr);
     owner_pid = getpid();
     running = true;
 
     try {
         sshd_server s;
         s.dir = dir;
-        s.host = "127.0.0.1";
-        s.user = trim(read_text_file(dir + "/user"));
-        s.port = std::stoi(trim(read_text_file(dir + "/port")));
-        s.key = dir + "/id_ed25519";
-        s.pubkey = dir + "/id_ed25519.pub";
-        s.rsa_key = dir + "/id_rsa";
-        s.rsa_pubkey = dir + "/id_rsa.pub";
-        s.pass_key = dir + "/id_ed25519_pass";
-        s.pass_pubkey = dir + "/id_ed25519_pass.pub";
-        s.known_hosts = dir + "/known_hosts";
-        s.host_key_pub = dir + "/ssh_host_ed25519_key.pub";
-
-        // "ssh-ed25519 AAAA... comment"
-        std::istringstream line(read_text_file(s.host_key_pub));
-        std::string type;
-        line >> type >> s.host_key_base64;
-        if (s.host_key_base64.empty()) {
-            throw std::runtime_error("test_support::sshd: malformed " + s.host_key_pub);
-        }
-        s.host_key_blob = base64_decode(s.host_key_base64);
+        read_server_files(s);
         server = std::move(s);
     } catch (...) {
         stop_locked();
+        throw;
+    }
+}
+
+// Caller holds server_mutex.
+void start_password_locked()
+{
+    std::string reason;
+    const std::string dir = launch_locked("--password-user", &reason);
+    if (dir.empty()) {
+        password_server = sshd_password_server{};
+        password_server.skip_reason = reason.empty() ? "password-user mode unavailable" : reason;
+        password_unavailable = true;
+        return;
+    }
+    password_owner_pid = getpid();
+    password_running = true;
+
+    try {
+        sshd_password_server s;
+        s.dir = dir;
+        read_server_files(s);
+        // Names as in test-sshd's password-user mode.
+        s.password_user = "libssh2-hpp-test";
+        s.password = trim(read_text_file(dir + "/password"));
+        s.client_hostname = "libssh2-client.test";
+        s.client_host_key = dir + "/client_host_ecdsa_key";
+        s.client_host_pubkey = dir + "/client_host_ecdsa_key.pub";
+        s.client_host_ed25519_key = dir + "/client_host_ed25519_key";
+        s.client_host_ed25519_pubkey = dir + "/client_host_ed25519_key.pub";
+        s.other_local_user = "libssh2-hpp-other-client";
+        s.log = dir + "/sshd.log";
+        // The script's names, checked against the passwd copy the server uses.
+        if (read_text_file(dir + "/passwd").find("\n" + s.password_user + ":") == std::string::npos) {
+            throw std::runtime_error("test_support::sshd_password: " + s.password_user + " missing from " + dir +
+                                     "/passwd");
+        }
+        password_server = std::move(s);
+    } catch (...) {
+        stop_password_locked();
         throw;
     }
 }
@@ -216,6 +315,21 @@ void stop_sshd()
 {
     std::lock_guard<std::mutex> lock(server_mutex);
     stop_locked();
+}
+
+const sshd_password_server& sshd_password()
+{
+    std::lock_guard<std::mutex> lock(server_mutex);
+    if (!password_running && !password_unavailable) {
+        start_password_locked();
+    }
+    return password_server;
+}
+
+void stop_sshd_password()
+{
+    std::lock_guard<std::mutex> lock(server_mutex);
+    stop_password_locked();
 }
 
 int connect_tcp(int port)

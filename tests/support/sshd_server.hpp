@@ -47,6 +47,32 @@ const sshd_server& sshd();
 // Stops the server (test-sshd stop DIR) and removes its directory. No-op if not running.
 void stop_sshd();
 
+// A second, separate server in test-sshd's password-user mode (setup --password-user):
+// besides the fixture's keys for `user` it has a user of its own, `password_user`, that
+// exists only inside that sshd's private mount namespace, and accepts password,
+// keyboard-interactive (PAM) and host-based authentication for it. Needs root, unshare
+// and mount; where the machine cannot provide them, skip_reason says why and the tests
+// skip (every other field is then empty).
+struct sshd_password_server : sshd_server {
+    std::string skip_reason;
+    std::string password_user;    // exists only for this sshd
+    std::string password;         // its password (random per server)
+    std::string client_hostname;  // host-based: accepted client host name (~/.shosts, ~/.ssh/known_hosts)
+    std::string client_host_key;            // host-based: ECDSA client host key, no passphrase
+    std::string client_host_pubkey;         // its .pub
+    std::string client_host_ed25519_key;    // host-based: ed25519 client host key, also accepted
+    std::string client_host_ed25519_pubkey; // its .pub
+    std::string other_local_user;  // a second client-side user name ~/.shosts accepts
+    std::string log;               // the sshd's log file (LogLevel VERBOSE)
+};
+
+// Process-wide password-user server, started on the first call (or, if unavailable, the
+// reason remembered). Throws std::runtime_error if the machine could run it but it fails.
+const sshd_password_server& sshd_password();
+
+// Stops the password-user server and removes its directory. No-op if not running.
+void stop_sshd_password();
+
 // TCP socket connected to 127.0.0.1:port (blocking, close-on-exec); the caller closes it.
 // Throws std::runtime_error with strerror on failure.
 int connect_tcp(int port);

@@ -1,0 +1,177 @@
+"""Which test exercises each C++ method of the binding: writes tests/COVERAGE.md.
+
+    scripts/find-python -> PYTHON tests/coverage.py [--check]
+
+Every method of <libssh2.hpp> and its opt-in headers (as listed by the API manifest's
+bound_as column, plus the opt-in layers' own entry points) is looked up in the behaviour
+tests (tests/test_*.cpp), which libclang parses: a call resolves to the exact class and
+method, so channel.read and sftp_handle.read are told apart. --check fails (exit 1) when
+COVERAGE.md is stale, or when a method of the Lua seed's list (tests/seed-methods.txt) has
+neither a test nor a reason in NOT_TESTABLE.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from typing import Dict, List, Set, Tuple
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+import clang.cindex as ci  # noqa: E402
+
+# Methods no test can exercise against OpenSSH on this machine, and why.
+NOT_TESTABLE = {
+    "publickey::add": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
+    "publickey::add_ex": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
+    "publickey::remove": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
+    "publickey::remove_ex": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
+    "publickey::list_fetch": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
+    "publickey::list_free": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
+    "publickey::shutdown": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
+}
+
+TEST_CASE = re.compile(r'^\s*TEST_CASE\(\s*"((?:[^"\\]|\\.)*)"')
+
+
+def manifest_methods() -> Set[str]:
+    """Every 'scope::method' the manifest says forwards to a C symbol."""
+    methods = set()
+    with open(os.path.join(REPO, "include", "libssh2", "api-manifest.txt"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            where = line.rstrip("\n").split("\t")[3]
+            if not where.startswith("not bound"):
+                methods.update(where.split())
+    return methods
+
+
+def seed_methods() -> List[str]:
+    with open(os.path.join(REPO, "tests", "seed-methods.txt"), encoding="utf-8") as f:
+        return [f"{c}::{m}" for c, m, *_ in (l.split() for l in f if l.strip() and not l.startswith("#"))]
+
+
+def test_cases(path: str) -> List[Tuple[int, str]]:
+    """(first line, name) of each TEST_CASE in a file."""
+    cases = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            m = TEST_CASE.match(line)
+            if m:
+                cases.append((number, m.group(1)))
+    return cases
+
+
+def scope_of(cursor) -> str:
+    parent = cursor.semantic_parent
+    return parent.spelling if parent is not None else ""
+
+
+def exercised(path: str, include_args: List[str]) -> Dict[str, Set[str]]:
+    """'scope::method' -> names of the TEST_CASEs in path that call it."""
+    tu = ci.Index.create().parse(path, args=["-x", "c++", "-std=c++17", *include_args])
+    errors = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
+    if errors:
+        raise SystemExit(f"coverage: cannot parse {path}: {errors[0]}")
+    cases = test_cases(path)
+    found: Dict[str, Set[str]] = defaultdict(set)
+    main_file = os.path.realpath(path)
+    for cursor in tu.cursor.walk_preorder():
+        if cursor.kind not in (ci.CursorKind.CALL_EXPR, ci.CursorKind.DECL_REF_EXPR,
+                               ci.CursorKind.MEMBER_REF_EXPR):
+            continue
+        location = cursor.location
+        if location.file is None or os.path.realpath(location.file.name) != main_file:
+            continue
+        target = cursor.referenced
+        if target is None or target.kind not in (ci.CursorKind.CXX_METHOD, ci.CursorKind.FUNCTION_DECL,
+                                                 ci.CursorKind.FUNCTION_TEMPLATE, ci.CursorKind.VAR_DECL):
+            continue
+        # Only what namespace libssh2 declares.
+        outer, names = target.semantic_parent, []
+        while outer is not None and outer.kind != ci.CursorKind.TRANSLATION_UNIT:
+            names.append(outer.spelling)
+            outer = outer.semantic_parent
+        if "libssh2" not in names:
+            continue
+        scope = names[0] if names[0] != "callback" else "callback"
+        case = next((name for line, name in reversed(cases) if line <= location.line), None)
+        if case:
+            found[f"{scope}::{target.spelling}"].add(f"{os.path.basename(path)}: {case}")
+    return found
+
+
+def build_table(include_args: List[str]) -> Tuple[str, List[str]]:
+    bound = manifest_methods()
+    tests: Dict[str, Set[str]] = defaultdict(set)
+    for path in sorted(glob.glob(os.path.join(REPO, "tests", "test_*.cpp"))):
+        args = include_args
+        if os.path.basename(path).startswith("test_release_1_11"):  # needs 1.11.1's headers
+            newest = subprocess.run([os.path.join(REPO, "scripts", "fetch-libssh2"), "headers", "1.11.1"],
+                                    capture_output=True, text=True, check=True).stdout.strip()
+            args = [f"-I{newest}"] + include_args
+        for method, cases in exercised(path, args).items():
+            tests[method] |= cases
+    seed = seed_methods()
+    missing = [m for m in seed if not tests.get(m) and m not in NOT_TESTABLE]
+    rows = sorted(bound | set(seed))
+    covered = sum(1 for m in rows if tests.get(m))
+    lines = [
+        "# Test coverage of the binding's methods",
+        "",
+        "<!-- Generated by tests/coverage.py from tests/test_*.cpp (libclang resolves each call to",
+        "     its class and method); do not edit. Checked by the test suite. -->",
+        "",
+        f"{covered} of {len(rows)} methods are called by a behaviour test against the real sshd; "
+        f"{len(seed) - len([m for m in seed if m in NOT_TESTABLE and not tests.get(m)])} of the seed's "
+        f"{len(seed)} methods, the other {len([m for m in seed if m in NOT_TESTABLE and not tests.get(m)])} "
+        "cannot be exercised against OpenSSH (reason given).",
+        "",
+        "| method | seed | exercised by |",
+        "|---|---|---|",
+    ]
+    seed_set = set(seed)
+    for method in rows:
+        where = "; ".join(sorted(tests.get(method, ()))) or (
+            f"not testable here: {NOT_TESTABLE[method]}" if method in NOT_TESTABLE else "—")
+        lines.append(f"| `{method}` | {'yes' if method in seed_set else ''} | {where} |")
+    return "\n".join(lines) + "\n", missing
+
+
+def include_args() -> List[str]:
+    args = [f"-I{os.path.join(REPO, 'include')}", f"-I{os.path.join(REPO, 'tests')}"]
+    try:
+        flags = subprocess.run(["pkg-config", "--cflags", "libssh2", "catch2-with-main"],
+                               capture_output=True, text=True, check=True).stdout.split()
+        args += flags
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return args
+
+
+def main(argv: List[str]) -> int:
+    text, missing = build_table(include_args())
+    target = os.path.join(REPO, "tests", "COVERAGE.md")
+    if "--check" in argv:
+        with open(target, encoding="utf-8") as f:
+            stale = f.read() != text
+        if stale:
+            print("coverage: tests/COVERAGE.md is stale; regenerate it with: "
+                  "$(scripts/find-python) tests/coverage.py")
+        for method in missing:
+            print(f"coverage: seed method {method} has no test and no reason in NOT_TESTABLE")
+        return 1 if stale or missing else 0
+    with open(target, "w", encoding="utf-8") as f:
+        f.write(text)
+    for method in missing:
+        print(f"coverage: seed method {method} has no test and no reason in NOT_TESTABLE")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,271 @@
+// C++ callables for libssh2's callbacks (<libssh2/callbacks.hpp>) against the fixture's sshd:
+// keyboard-interactive answered by a lambda, a sign callback that signs with the ed25519 key,
+// trace lines collected by a lambda, DISCONNECT observed, exceptions carried across the C
+// frames and rethrown. Built by tests/meson.build (links libcrypto); run by scripts/test,
+// also under AddressSanitizer.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <libssh2/callbacks.hpp>
+
+#include <openssl/evp.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <new>
+#include <sys/socket.h>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support/connection.hpp"
+
+using Catch::Matchers::ContainsSubstring;
+using test_support::sshd;
+
+namespace {
+
+std::vector<unsigned char> base64_decode(const std::string &text) {
+    std::vector<unsigned char> out((text.size() / 4 + 1) * 3);
+    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char *>(text.data()),
+                                  static_cast<int>(text.size()));
+    if (n < 0) throw std::runtime_error("bad base64");
+    size_t size = static_cast<size_t>(n);
+    for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --size;
+    out.resize(size);
+    return out;
+}
+
+std::string read_file(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// SSH wire strings: uint32 length + bytes.
+struct reader {
+    const std::vector<unsigned char> &data;
+    size_t at = 0;
+    uint32_t u32() {
+        if (at + 4 > data.size()) throw std::runtime_error("truncated key");
+        const uint32_t v = uint32_t(data[at]) << 24 | uint32_t(data[at + 1]) << 16 | uint32_t(data[at + 2]) << 8 | data[at + 3];
+        at += 4;
+        return v;
+    }
+    std::vector<unsigned char> string() {
+        const uint32_t n = u32();
+        if (at + n > data.size()) throw std::runtime_error("truncated key");
+        std::vector<unsigned char> s(data.begin() + long(at), data.begin() + long(at + n));
+        at += n;
+        return s;
+    }
+};
+
+// The unencrypted OpenSSH ed25519 key at path: its public blob and a signer of SSH signatures.
+struct ed25519_key {
+    std::vector<unsigned char> public_blob;
+    std::vector<unsigned char> seed;  // the 32-byte private seed
+
+    explicit ed25519_key(const std::string &path) {
+        std::string pem = read_file(path), body;
+        std::istringstream lines(pem);
+        for (std::string line; std::getline(lines, line);)
+            if (line.rfind("-----", 0) != 0) body += line;
+        const std::vector<unsigned char> blob = base64_decode(body);
+        static const char magic[] = "openssh-key-v1";
+        if (blob.size() < sizeof magic || std::memcmp(blob.data(), magic, sizeof magic) != 0)
+            throw std::runtime_error("not an OpenSSH private key");
+        reader r{blob, sizeof magic};
+        if (r.string() != std::vector<unsigned char>{'n', 'o', 'n', 'e'}) throw std::runtime_error("encrypted key");
+        r.string();  // kdf name
+        r.string();  // kdf options
+        if (r.u32() != 1) throw std::runtime_error("several keys");
+        public_blob = r.string();
+        const std::vector<unsigned char> secret = r.string();
+        reader s{secret};
+        if (s.u32() != s.u32()) throw std::runtime_error("bad check bytes");
+        s.string();  // "ssh-ed25519"
+        s.string();  // public key
+        const std::vector<unsigned char> private_key = s.string();  // seed + public key
+        seed.assign(private_key.begin(), private_key.begin() + 32);
+    }
+
+    // The raw signature: libssh2 wraps it into the SSH signature blob itself.
+    std::vector<unsigned char> sign(const unsigned char *data, size_t length) const {
+        EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size());
+        EVP_MD_CTX *context = EVP_MD_CTX_new();
+        unsigned char signature[64];
+        size_t signature_length = sizeof signature;
+        const bool ok = key && context && EVP_DigestSignInit(context, nullptr, nullptr, nullptr, key) == 1 &&
+                        EVP_DigestSign(context, signature, &signature_length, data, length) == 1;
+        EVP_MD_CTX_free(context);
+        EVP_PKEY_free(key);
+        if (!ok) throw std::runtime_error("ed25519 signing failed");
+        return std::vector<unsigned char>(signature, signature + signature_length);
+    }
+};
+
+// A copy libssh2 can free with its default allocator (free()).
+unsigned char *malloc_copy(const std::vector<unsigned char> &bytes) {
+    auto *copy = static_cast<unsigned char *>(std::malloc(bytes.size()));
+    std::memcpy(copy, bytes.data(), bytes.size());
+    return copy;
+}
+
+}  // namespace
+
+TEST_CASE("publickey with a lambda that signs with the ed25519 key") {
+    auto c = test_support::handshake();
+    const ed25519_key key(sshd().key);
+    int calls = 0;
+    const int rc = libssh2::userauth::publickey(
+        c.session, sshd().user.c_str(), key.public_blob.data(), key.public_blob.size(),
+        [&](LIBSSH2_SESSION *session, unsigned char **sig, size_t *sig_len, const unsigned char *data, size_t data_len) {
+            ++calls;
+            CHECK(session == c.session.get());
+            const std::vector<unsigned char> signature = key.sign(data, data_len);
+            *sig = malloc_copy(signature);
+            *sig_len = signature.size();
+            return 0;
+        });
+    CHECK(rc == 0);
+    CHECK(calls == 1);
+    CHECK(libssh2::userauth::authenticated(c.session) == 1);
+}
+
+TEST_CASE("an exception thrown by a sign lambda fails the call and is rethrown from it") {
+    auto c = test_support::handshake();
+    const ed25519_key key(sshd().key);
+    CHECK_THROWS_AS(libssh2::userauth::publickey(c.session, sshd().user.c_str(), key.public_blob.data(),
+                                                 key.public_blob.size(),
+                                                 [](LIBSSH2_SESSION *, unsigned char **, size_t *, const unsigned char *,
+                                                    size_t) -> int { throw std::domain_error("no signer here"); }),
+                    std::domain_error);
+    CHECK(libssh2::userauth::authenticated(c.session) == 0);
+    // The session is still usable: the key authenticates afterwards.
+    CHECK(libssh2::userauth::publickey_fromfile(c.session, sshd().user.c_str(), sshd().pubkey.c_str(),
+                                                sshd().key.c_str(), nullptr) == 0);
+}
+
+TEST_CASE("keyboard-interactive answered by a lambda") {
+    const auto &server = test_support::sshd_password();
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    test_support::socket_fd socket(test_support::connect_tcp(server.port));
+    libssh2::session session = libssh2::session::init();
+    REQUIRE(session.handshake(socket.get()) == 0);
+    std::vector<std::string> prompts;
+    const int rc = libssh2::userauth::keyboard_interactive(
+        session, server.password_user.c_str(),
+        [&](const char *, int, const char *, int, int num_prompts, const LIBSSH2_USERAUTH_KBDINT_PROMPT *prompt,
+            LIBSSH2_USERAUTH_KBDINT_RESPONSE *responses) {
+            for (int i = 0; i < num_prompts; ++i) {
+                prompts.emplace_back(reinterpret_cast<const char *>(prompt[i].text), prompt[i].length);
+                responses[i].text = strdup(server.password.c_str());
+                responses[i].length = static_cast<decltype(responses[i].length)>(server.password.size());
+            }
+        });
+    CHECK(rc == 0);
+    REQUIRE(prompts.size() == 1);
+    CHECK(prompts[0].find("assword") != std::string::npos);
+    CHECK(libssh2::userauth::authenticated(session) == 1);
+}
+
+TEST_CASE("a DISCONNECT callback fires when the server gives up, and its exception is rethrown by check") {
+    auto c = test_support::handshake();
+    int disconnects = 0;
+    std::string reason;
+    c.session.callback_set(libssh2::callback::disconnect,
+                           [&](LIBSSH2_SESSION *, int, const char *message, int message_len, const char *, int) {
+                               ++disconnects;
+                               reason.assign(message, static_cast<size_t>(message_len));
+                               throw std::runtime_error("disconnected: " + reason);
+                           });
+    // A key the server does not accept, offered until sshd's MaxAuthTries (6) is exceeded.
+    const std::string stranger = sshd().dir + "/stranger_ed25519";
+    REQUIRE(test_support::run_command("test -f " + stranger + " || ssh-keygen -q -t ed25519 -N '' -f " + stranger).first == 0);
+    int rc = 0;
+    for (int attempt = 0; attempt < 10 && disconnects == 0; ++attempt)
+        rc = libssh2::userauth::publickey_fromfile(c.session, sshd().user.c_str(), (stranger + ".pub").c_str(),
+                                                   stranger.c_str(), nullptr);
+    CHECK(rc != 0);
+    CHECK(disconnects == 1);
+    CHECK(reason.find("Too many authentication failures") != std::string::npos);
+    // The callable's exception first, then (nothing pending any more) the failure itself.
+    CHECK_THROWS_WITH(libssh2::check(rc, c.session), ContainsSubstring("disconnected: Too many"));
+    CHECK_THROWS_AS(libssh2::check(rc, c.session), libssh2::error);
+}
+
+TEST_CASE("trace lines collected by a lambda") {
+    auto c = test_support::handshake();
+    std::vector<std::string> lines;
+    REQUIRE(libssh2::trace::sethandler(c.session, [&](LIBSSH2_SESSION *, const char *line, size_t length) {
+                lines.emplace_back(line, length);
+            }) == 0);
+    if (libssh2::trace::trace(c.session, LIBSSH2_TRACE_AUTH | LIBSSH2_TRACE_CONN) != 0)
+        SKIP("this libssh2 was built without debug logging: libssh2_trace has nothing to report");
+    REQUIRE(libssh2::userauth::publickey_fromfile(c.session, sshd().user.c_str(), sshd().pubkey.c_str(),
+                                                  sshd().key.c_str(), nullptr) == 0);
+    if (lines.empty()) SKIP("this libssh2 was built without debug logging: no trace output");
+    bool mentions_auth = false;
+    for (const auto &line : lines) mentions_auth = mentions_auth || line.find("Userauth") != std::string::npos;
+    CHECK(mentions_auth);
+}
+
+TEST_CASE("session.abstract() stays the user's while callables use libssh2's slot") {
+    auto c = test_support::handshake();
+    int mine = 7;
+    *c.session.abstract() = &mine;
+    c.session.callback_set(libssh2::callback::debug, [](LIBSSH2_SESSION *, int, const char *, int, const char *, int) {});
+    CHECK(*c.session.abstract() == &mine);  // moved to the user's own slot
+    CHECK(*libssh2_session_abstract(c.session.get()) != &mine);  // libssh2's now leads to the callables
+}
+
+TEST_CASE("SEND and RECV callables carry the whole session's traffic") {
+    test_support::socket_fd socket(test_support::connect_tcp(sshd().port));
+    libssh2::session session = libssh2::session::init();
+    size_t sent = 0, received = 0;
+    session.callback_set(libssh2::callback::send, [&](libssh2_socket_t fd, const void *buffer, size_t length, int flags) -> ssize_t {
+        const ssize_t n = ::send(fd, buffer, length, flags);
+        if (n < 0) return -errno;
+        sent += static_cast<size_t>(n);
+        return n;
+    });
+    session.callback_set(libssh2::callback::recv, [&](libssh2_socket_t fd, void *buffer, size_t length, int flags) -> ssize_t {
+        const ssize_t n = ::recv(fd, buffer, length, flags);
+        if (n < 0) return -errno;
+        received += static_cast<size_t>(n);
+        return n;
+    });
+    REQUIRE(session.handshake(socket.get()) == 0);
+    REQUIRE(libssh2::userauth::publickey_fromfile(session, sshd().user.c_str(), sshd().pubkey.c_str(),
+                                                  sshd().key.c_str(), nullptr) == 0);
+    auto result = test_support::run(session, "echo through the callables");
+    CHECK(result.out == "through the callables\n");
+    CHECK(sent > 1000);       // banner, key exchange, authentication, channel: all went through them
+    CHECK(received > 1000);
+}
+
+TEST_CASE("init_ex with allocator callables; an exception from one reaches the caller") {
+    size_t allocations = 0, frees = 0, reallocations = 0;
+    {
+        libssh2::session session = libssh2::session::init_ex(
+            [&](size_t count) { ++allocations; return std::malloc(count); },
+            [&](void *pointer) { ++frees; std::free(pointer); },
+            [&](void *pointer, size_t count) { ++reallocations; return std::realloc(pointer, count); });
+        REQUIRE(session);
+        test_support::socket_fd socket(test_support::connect_tcp(sshd().port));
+        REQUIRE(session.handshake(socket.get()) == 0);
+        CHECK(allocations > 10);
+    }  // libssh2_session_free releases everything through the free callable: nothing leaks
+    CHECK(frees > 10);
+    CHECK(frees <= allocations);
+
+    CHECK_THROWS_AS(libssh2::session::init_ex([](size_t) -> void * { throw std::bad_alloc(); },
+                                              [](void *pointer) { std::free(pointer); },
+                                              [](void *pointer, size_t count) { return std::realloc(pointer, count); }),
+                    std::bad_alloc);
+}
