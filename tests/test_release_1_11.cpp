@@ -5,9 +5,16 @@
 
 #include <libssh2.hpp>
 
+#include <atomic>
+#include <cstring>
 #include <string>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <thread>
+#include <unistd.h>
 
 #include "support/connection.hpp"
+#include "support/ssh_agent.hpp"
 
 using test_support::sshd;
 
@@ -21,18 +28,20 @@ TEST_CASE("1.11: read timeout round trip") {
     CHECK(c.session.get_read_timeout() == 42);
 }
 
-TEST_CASE("1.11: channel signal_ex stops a remote command") {
-    // sshd runs root's sessions without privilege separation and then refuses signal
-    // requests ("session signalling requires privilege separation"); the fixture logs in
-    // as the user running the tests.
-    if (sshd().user == "root") SKIP("OpenSSH refuses signal requests in root's sessions; the fixture logs in as root");
+TEST_CASE("1.11: channel signal and signal_ex stop a remote command") {
     auto c = test_support::login();
     libssh2::channel channel = libssh2::channel::open_session(c.session);
     REQUIRE(channel);
     REQUIRE(channel.exec("echo started; exec sleep 30") == 0);
     char buffer[64];
     REQUIRE(channel.read(buffer, sizeof buffer) > 0);
+    // Both spellings send the request (no reply is asked for, so 0 means it was sent).
+    REQUIRE(channel.signal("TERM") == 0);
     REQUIRE(channel.signal_ex("TERM", 4) == 0);
+    // sshd runs root's sessions without privilege separation and then refuses signal
+    // requests ("session signalling requires privilege separation"); the fixture logs in
+    // as the user running the tests.
+    if (sshd().user == "root") SKIP("OpenSSH refuses signal requests in root's sessions; the fixture logs in as root");
     REQUIRE(channel.wait_eof() == 0);
     REQUIRE(channel.wait_closed() == 0);
     char *signal = nullptr;
@@ -41,6 +50,90 @@ TEST_CASE("1.11: channel signal_ex stops a remote command") {
     REQUIRE(signal != nullptr);
     CHECK(std::string(signal, length) == "TERM");
     libssh2::free(c.session, signal);
+}
+
+TEST_CASE("1.11: crypto_engine names the backend, callback_set2 swaps callbacks") {
+    CHECK(libssh2::crypto_engine() == libssh2_openssl);  // scripts/fetch-libssh2 builds with OpenSSL
+
+    auto c = test_support::handshake();
+    static std::atomic<int> ignored{0};
+    struct ignore {
+        static LIBSSH2_IGNORE_FUNC(callback) {
+            (void)session, (void)message, (void)message_len, (void)abstract;
+            ++ignored;
+        }
+    };
+    auto *callback = reinterpret_cast<libssh2_cb_generic *>(&ignore::callback);
+    CHECK(c.session.callback_set2(LIBSSH2_CALLBACK_IGNORE, callback) == nullptr);  // none before
+    CHECK(c.session.callback_set2(LIBSSH2_CALLBACK_IGNORE, nullptr) == callback);  // it was set
+}
+
+TEST_CASE("1.11: userauth banner is missing when sshd has none") {
+    auto c = test_support::login();
+    char *banner = nullptr;
+    CHECK(libssh2::userauth::banner(c.session, &banner) == LIBSSH2_ERROR_MISSING_USERAUTH_BANNER);
+}
+
+TEST_CASE("1.11: agent sign makes a signature the agent's key verifies") {
+    test_support::ssh_agent agent(sshd().dir + "/agent-1-11-" + std::to_string(getpid()) + ".sock");
+    REQUIRE(agent.add(sshd().key).first == 0);
+    auto c = test_support::handshake();
+    libssh2::agent handle = libssh2::agent::init(c.session);
+    REQUIRE(handle);
+    handle.set_identity_path(agent.socket().c_str());
+    REQUIRE(handle.connect() == 0);
+    REQUIRE(handle.list_identities() == 0);
+    struct libssh2_agent_publickey *identity = nullptr;
+    REQUIRE(handle.get_identity(&identity, nullptr) == 0);
+    const unsigned char data[] = "signed by the agent through libssh2::agent::sign";
+    unsigned char *signature = nullptr;
+    size_t length = 0;
+    REQUIRE(handle.sign(identity, &signature, &length, data, sizeof data, "ssh-ed25519", 11) == 0);
+    REQUIRE(signature != nullptr);
+    // The same request straight to the agent gives the same (deterministic ed25519)
+    // signature, there wrapped as string "ssh-ed25519", string signature.
+    const std::vector<unsigned char> direct = agent.sign(identity->blob, identity->blob_len, data, sizeof data);
+    REQUIRE(length == 64);
+    REQUIRE(direct.size() == 4 + 11 + 4 + length);
+    CHECK(std::vector<unsigned char>(signature, signature + length) ==
+          std::vector<unsigned char>(direct.end() - static_cast<long>(length), direct.end()));
+    libssh2::free(c.session, signature);
+}
+
+TEST_CASE("1.11: direct_streamlocal_ex reaches a Unix socket on the server") {
+    const std::string path = sshd().dir + "/echo-" + std::to_string(getpid()) + ".sock";
+    const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+    REQUIRE(listen(listener, 1) == 0);
+    std::thread echo([listener] {  // one connection, echoed until EOF
+        const int fd = accept(listener, nullptr, nullptr);
+        char buffer[4096];
+        for (ssize_t n; fd >= 0 && (n = read(fd, buffer, sizeof buffer)) > 0;)
+            if (write(fd, buffer, static_cast<size_t>(n)) != n) break;
+        if (fd >= 0) close(fd);
+    });
+    {
+        auto c = test_support::login();
+        libssh2::channel channel = libssh2::channel::direct_streamlocal_ex(c.session, path.c_str(), "127.0.0.1", 0);
+        REQUIRE(channel);
+        const std::string text = "through a Unix socket on the server\n";
+        REQUIRE(channel.write(text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+        std::string back;
+        char buffer[256];
+        while (back.size() < text.size()) {
+            const ssize_t n = channel.read(buffer, sizeof buffer);
+            REQUIRE(n > 0);
+            back.append(buffer, static_cast<size_t>(n));
+        }
+        CHECK(back == text);
+        channel.send_eof();
+    }
+    echo.join();
+    close(listener);
+    unlink(path.c_str());
 }
 
 TEST_CASE("1.11: sftp posix_rename and open_r") {
@@ -55,6 +148,16 @@ TEST_CASE("1.11: sftp posix_rename and open_r") {
         REQUIRE(file.write("abc", 3) == 3);
     }
     REQUIRE(sftp.posix_rename(from.c_str(), to.c_str()) == 0);
+    // The _ex forms with explicit lengths: back again, and open_ex_r of the renamed file.
+    REQUIRE(sftp.posix_rename_ex(to.c_str(), to.size(), from.c_str(), from.size()) == 0);
+    REQUIRE(sftp.posix_rename_ex(from.c_str(), from.size(), to.c_str(), to.size()) == 0);
+    {
+        LIBSSH2_SFTP_ATTRIBUTES opened{};
+        libssh2::sftp_handle file = sftp.open_ex_r(to.c_str(), to.size(), LIBSSH2_FXF_READ, 0, LIBSSH2_SFTP_OPENFILE, &opened);
+        REQUIRE(file);
+        char buffer[8];
+        CHECK(file.read(buffer, sizeof buffer) == 3);
+    }
     LIBSSH2_SFTP_ATTRIBUTES attrs{};
     REQUIRE(sftp.stat(to.c_str(), &attrs) == 0);
     CHECK(attrs.filesize == 3);

@@ -70,3 +70,9 @@ def test_same_overload_twice_is_an_error(parse):
             build_binding(api)
     finally:
         del grouping.EXACT["libssh2_session_flag_"]
+
+
+def test_a_cxx_keyword_as_a_name_is_an_error(parse):
+    api = parse("LIBSSH2_API int libssh2_channel_delete(LIBSSH2_CHANNEL *channel);\n")
+    with pytest.raises(GeneratorError, match="libssh2_channel_delete would be named 'delete', a C\\+\\+ keyword"):
+        build_binding(api)

@@ -27,10 +27,10 @@ def channel_methods(binding):
 def test_added_function_is_guarded_from_its_first_release(parse):
     old = release(parse, 0x010900, "LIBSSH2_API int libssh2_channel_eof(LIBSSH2_CHANNEL *channel);\n")
     new = release(parse, 0x010b01, "LIBSSH2_API int libssh2_channel_eof(LIBSSH2_CHANNEL *channel);\n"
-                                   "LIBSSH2_API int libssh2_channel_new(LIBSSH2_CHANNEL *channel);\n")
+                                   "LIBSSH2_API int libssh2_channel_fresh(LIBSSH2_CHANNEL *channel);\n")
     merged = merge([new, old])   # any order in, oldest first out
     assert [r.version_num for r in merged.releases] == [0x010900, 0x010b01]
-    assert channel_methods(merged) == {("eof", Availability()), ("new", Availability(since=0x010b01))}
+    assert channel_methods(merged) == {("eof", Availability()), ("fresh", Availability(since=0x010b01))}
 
 
 def test_changed_signature_gives_complementary_forms(parse):
