@@ -114,6 +114,17 @@ CALLBACK_KINDS = (
 # user's own slot instead while the layer is installed (detail::abstract_slot).
 ABSTRACT_SLOT = "libssh2_session_abstract"
 
+# C++ keywords: no generated name may be one (libssh2 names are C names).
+CXX_KEYWORDS = frozenset("""
+    alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t
+    char32_t class compl concept const consteval constexpr constinit const_cast continue
+    co_await co_return co_yield decltype default delete do double dynamic_cast else enum explicit
+    export extern false float for friend goto if inline int long mutable namespace new noexcept
+    not not_eq nullptr operator or or_eq private protected public register reinterpret_cast
+    requires return short signed sizeof static static_assert static_cast struct switch template
+    this thread_local throw true try typedef typeid typename union unsigned using virtual void
+    volatile wchar_t while xor xor_eq""".split())
+
 # Names every owning class defines itself.
 RESERVED = {"get", "release"}
 
@@ -314,6 +325,13 @@ def _check_unique(binding: Binding) -> None:
                 seen[key] = m.c_name
                 if scope.handle and kind == "instance" and m.name in RESERVED and not m.params:
                     raise GeneratorError(f"{m.c_name} would hide {scope.name}::{m.name}()")
+    names = [(m.c_name, m.name) for scope in binding.classes + binding.namespaces
+             for m in scope.instance_methods + scope.static_methods]
+    names += [(m.c_name, m.name) for m in binding.free_functions]
+    names += [(e.constant, e.name) for e in binding.enumerators]
+    for c_name, name in names:
+        if name in CXX_KEYWORDS:
+            raise GeneratorError(f"{c_name} would be named '{name}', a C++ keyword; rename it in grouping.py")
     seen_free: Dict[str, str] = {}
     for m in binding.free_functions:
         if m.name in seen_free:
