@@ -269,3 +269,23 @@ TEST_CASE("init_ex with allocator callables; an exception from one reaches the c
                                               [](void *pointer, size_t count) { return std::realloc(pointer, count); }),
                     std::bad_alloc);
 }
+
+TEST_CASE("a DEBUG lambda receives the sshd's debug messages (host-based authentication)") {
+    const auto &server = test_support::sshd_password();
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    test_support::socket_fd socket(test_support::connect_tcp(server.port));
+    libssh2::session session = libssh2::session::init();
+    std::vector<std::string> messages;
+    session.callback_set(libssh2::callback::debug,
+                         [&](LIBSSH2_SESSION *, int, const char *message, int length, const char *, int) {
+                             messages.emplace_back(message, static_cast<size_t>(length));
+                         });
+    REQUIRE(session.handshake(socket.get()) == 0);
+    // After host-based authentication via ~/.shosts, OpenSSH sends SSH_MSG_DEBUG lines.
+    REQUIRE(libssh2::userauth::hostbased_fromfile(session, server.password_user.c_str(),
+                                                  server.client_host_pubkey.c_str(), server.client_host_key.c_str(),
+                                                  nullptr, server.client_hostname.c_str()) == 0);
+    test_support::run(session, "true");  // reads whatever the server sent meanwhile
+    REQUIRE_FALSE(messages.empty());
+    CHECK(messages.front() == "Accepted by .shosts.");
+}
