@@ -12,34 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "support/bytes.hpp"
 #include "support/connection.hpp"
 #include "support/ssh_agent.hpp"
 
 using test_support::sshd;
+using test_support::base64_decode;
 
 namespace {
-
-std::vector<unsigned char> base64_decode(const std::string &in) {
-    std::vector<unsigned char> out;
-    unsigned value = 0;
-    int bits = 0;
-    for (char c : in) {
-        int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '+') v = 62;
-        else if (c == '/') v = 63;
-        else break;
-        value = value << 6 | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<unsigned char>(value >> bits & 0xFF));
-        }
-    }
-    return out;
-}
 
 struct public_key {
     std::string type;

@@ -17,29 +17,16 @@
 #include <string>
 #include <vector>
 
+#include "support/bytes.hpp"
 #include "support/connection.hpp"
 
 using test_support::sshd;
+using test_support::difference;
+using test_support::pattern;
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-// "" when a and b hold the same bytes, else where they first differ (Catch2 would print every byte).
-template <class A, class B>
-std::string difference(const A &a, const B &b) {
-    const size_t common = std::min<size_t>(a.size(), b.size());
-    for (size_t i = 0; i < common; ++i)
-        if (a[i] != b[i]) return "first difference at byte " + std::to_string(i);
-    if (a.size() != b.size()) return "sizes differ: " + std::to_string(a.size()) + " and " + std::to_string(b.size());
-    return "";
-}
-
-std::vector<char> pattern(size_t size, unsigned seed) {
-    std::vector<char> data(size);
-    for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + seed * 53 + i / 211) & 0xff);
-    return data;
-}
 
 // Waits for the session's socket in the direction(s) libssh2 says it is blocked on, with
 // poll() or select(), and counts the EAGAINs it is called for. Every wait is bounded, and the

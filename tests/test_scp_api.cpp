@@ -17,9 +17,12 @@
 #include <utility>
 #include <vector>
 
+#include "support/bytes.hpp"
 #include "support/connection.hpp"
 
 using test_support::sshd;
+using test_support::difference;
+using test_support::pattern;
 
 namespace {
 
@@ -35,22 +38,6 @@ const char *name_of(sender how) {
 }
 
 const size_t sizes[] = {0, 1, 1024 * 1024 + 1};
-
-// "" when a and b hold the same bytes, else where they first differ (Catch2 would print every byte).
-template <class A, class B>
-std::string difference(const A &a, const B &b) {
-    const size_t common = std::min<size_t>(a.size(), b.size());
-    for (size_t i = 0; i < common; ++i)
-        if (a[i] != b[i]) return "first difference at byte " + std::to_string(i);
-    if (a.size() != b.size()) return "sizes differ: " + std::to_string(a.size()) + " and " + std::to_string(b.size());
-    return "";
-}
-
-std::vector<char> pattern(size_t size, unsigned seed) {
-    std::vector<char> data(size);
-    for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + seed * 29 + i / 509) & 0xff);
-    return data;
-}
 
 test_support::connection login() {
     test_support::connection c = test_support::login();

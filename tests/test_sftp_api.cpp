@@ -21,27 +21,14 @@
 #include <type_traits>
 #include <vector>
 
+#include "support/bytes.hpp"
 #include "support/connection.hpp"
 
 using test_support::sshd;
+using test_support::difference;
+using test_support::pattern;
 
 namespace {
-
-// "" when a and b hold the same bytes, else where they first differ (Catch2 would print every byte).
-template <class A, class B>
-std::string difference(const A &a, const B &b) {
-    const size_t common = std::min<size_t>(a.size(), b.size());
-    for (size_t i = 0; i < common; ++i)
-        if (a[i] != b[i]) return "first difference at byte " + std::to_string(i);
-    if (a.size() != b.size()) return "sizes differ: " + std::to_string(a.size()) + " and " + std::to_string(b.size());
-    return "";
-}
-
-std::vector<char> pattern(size_t size, unsigned seed) {
-    std::vector<char> data(size);
-    for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + seed * 41 + i / 307) & 0xff);
-    return data;
-}
 
 struct fixture {
     test_support::connection c;

@@ -1,0 +1,51 @@
+// Byte helpers the behaviour tests share: test data, comparisons that print little, base64.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace test_support {
+
+// size bytes of a pattern that differs with seed and does not repeat every 256 bytes.
+inline std::vector<char> pattern(std::size_t size, unsigned seed) {
+    std::vector<char> data(size);
+    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + seed * 41 + i / 307) & 0xff);
+    return data;
+}
+
+// "" when a and b hold the same bytes, else where they first differ (Catch2 would print every byte).
+template <class A, class B>
+std::string difference(const A &a, const B &b) {
+    const std::size_t common = std::min<std::size_t>(a.size(), b.size());
+    for (std::size_t i = 0; i < common; ++i)
+        if (a[i] != b[i]) return "first difference at byte " + std::to_string(i);
+    if (a.size() != b.size()) return "sizes differ: " + std::to_string(a.size()) + " and " + std::to_string(b.size());
+    return "";
+}
+
+// Decodes base64 up to the first character outside the alphabet ('=' or the end of a field).
+inline std::vector<unsigned char> base64_decode(const std::string &in) {
+    std::vector<unsigned char> out;
+    unsigned value = 0;
+    int bits = 0;
+    for (char c : in) {
+        int v;
+        if (c >= 'A' && c <= 'Z') v = c - 'A';
+        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') v = c - '0' + 52;
+        else if (c == '+') v = 62;
+        else if (c == '/') v = 63;
+        else break;
+        value = value << 6 | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<unsigned char>(value >> bits & 0xff));
+        }
+    }
+    return out;
+}
+
+}  // namespace test_support
