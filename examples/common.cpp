@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pwd.h>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 namespace example {
 
@@ -360,6 +362,59 @@ std::string human_size(double bytes) {
     char text[32];
     std::snprintf(text, sizeof text, unit ? "%.1f %s" : "%.0f %s", bytes, units[unit]);
     return text;
+}
+
+std::string base_name(const std::string &path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+[[noreturn]] static void fail_errno(const std::string &what) {
+    throw error(what + ": " + std::strerror(errno));
+}
+
+local_source::local_source(const std::string &path) : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) fail_errno("cannot open " + path_);
+    if (::fstat(fd_, &status_) != 0 || !S_ISREG(status_.st_mode)) {
+        ::close(fd_);
+        throw error(path_ + " is not a regular file");
+    }
+}
+
+local_source::~local_source() { ::close(fd_); }
+
+std::size_t local_source::read(char *buffer, std::size_t size) {
+    const ssize_t n = ::read(fd_, buffer, size);
+    if (n < 0) fail_errno("cannot read " + path_);
+    return static_cast<std::size_t>(n);
+}
+
+local_destination::local_destination(std::string path, mode_t mode)
+    : path_(std::move(path)), part_(path_ + ".part"),
+      fd_(::open(part_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) {
+    if (fd_ < 0) fail_errno("cannot create " + part_);
+}
+
+local_destination::~local_destination() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(part_.c_str());
+}
+
+void local_destination::write(const char *data, std::size_t size) {
+    for (std::size_t written = 0; written < size;) {
+        const ssize_t n = ::write(fd_, data + written, size - written);
+        if (n < 0) fail_errno("cannot write " + part_);
+        written += static_cast<std::size_t>(n);
+    }
+}
+
+void local_destination::commit() {
+    if (::fsync(fd_) != 0) fail_errno("cannot write " + part_);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail_errno("cannot write " + part_);
+    if (::rename(part_.c_str(), path_.c_str()) != 0) fail_errno("cannot rename " + part_ + " to " + path_);
+    committed_ = true;
 }
 
 }  // namespace example

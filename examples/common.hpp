@@ -14,6 +14,10 @@
 
 #include <libssh2.hpp>
 
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -109,5 +113,44 @@ private:
 
 // "1.5 MiB" and the like.
 std::string human_size(double bytes);
+
+// The last component of a path.
+std::string base_name(const std::string &path);
+
+// A local regular file opened for reading; throws example::error if it cannot be.
+class local_source {
+public:
+    explicit local_source(const std::string &path);
+    ~local_source();
+    local_source(const local_source &) = delete;
+    local_source &operator=(const local_source &) = delete;
+
+    // Up to size bytes; 0 at the end. Throws on a read error.
+    std::size_t read(char *buffer, std::size_t size);
+    const struct stat &status() const { return status_; }
+
+private:
+    std::string path_;
+    int fd_;
+    struct stat status_ {};
+};
+
+// A download's local file: written as PATH.part, renamed to PATH by commit() once complete
+// (after an fsync, so that a crash cannot leave PATH empty), removed if never committed.
+class local_destination {
+public:
+    local_destination(std::string path, mode_t mode);
+    ~local_destination();
+    local_destination(const local_destination &) = delete;
+    local_destination &operator=(const local_destination &) = delete;
+
+    void write(const char *data, std::size_t size);  // all of it, or throws
+    void commit();
+
+private:
+    std::string path_, part_;
+    int fd_;
+    bool committed_ = false;
+};
 
 }  // namespace example

@@ -6,34 +6,17 @@
 //   scp_put [-i KEY] [-o KNOWN_HOSTS] [-p PORT] [USER@]HOST[:PORT] LOCAL_PATH REMOTE_PATH
 #include "common.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <string>
 
 namespace {
 
-std::string base_name(const std::string &path) {
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-struct local_file {
-    int fd;
-    ~local_file() {
-        if (fd >= 0) ::close(fd);
-    }
-};
+using example::base_name;
 
 int put(example::target &t) {
     const std::string local = t.operands[0], remote = t.operands[1];
-    const local_file in{::open(local.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (in.fd < 0) throw example::error("cannot open " + local + ": " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) throw example::error(local + " is not a regular file");
+    example::local_source in(local);
+    const struct stat &st = in.status();
 
     example::connection c(t);
     c.authenticate_with_key(t);
@@ -46,15 +29,14 @@ int put(example::target &t) {
     char buffer[65536];
     std::uint64_t sent = 0;
     for (;;) {
-        const ssize_t n = ::read(in.fd, buffer, sizeof buffer);
-        if (n < 0) throw example::error("cannot read " + local + ": " + std::strerror(errno));
+        const size_t n = in.read(buffer, sizeof buffer);
         if (n == 0) break;
-        for (ssize_t written = 0; written < n;) {
-            const ssize_t w = channel.write(buffer + written, static_cast<size_t>(n - written));
+        for (size_t written = 0; written < n;) {
+            const ssize_t w = channel.write(buffer + written, n - written);
             if (w < 0) c.fail("sending " + local + " failed");
-            written += w;
+            written += static_cast<size_t>(w);
         }
-        sent += static_cast<std::uint64_t>(n);
+        sent += n;
         bar.update(sent);
     }
     if (sent != static_cast<std::uint64_t>(st.st_size)) throw example::error(local + " changed size while being sent");

@@ -5,37 +5,14 @@
 //   sftp_get [-i KEY] [-o KNOWN_HOSTS] [-p PORT] [USER@]HOST[:PORT] REMOTE_PATH [LOCAL_PATH]
 #include "common.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 
 namespace {
 
-std::string base_name(const std::string &path) {
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-[[noreturn]] void fail_errno(const std::string &what) {
-    throw example::error(what + ": " + std::strerror(errno));
-}
-
-// Removes the temporary file unless the download completed.
-struct temporary_file {
-    std::string path;
-    int fd = -1;
-    bool keep = false;
-    ~temporary_file() {
-        if (fd >= 0) ::close(fd);
-        if (!keep) ::unlink(path.c_str());
-    }
-};
+using example::base_name;
 
 int get(example::target &t) {
     const std::string remote = t.operands[0];
@@ -57,10 +34,7 @@ int get(example::target &t) {
     const bool has_mode = attrs.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS;
     if (has_mode && !LIBSSH2_SFTP_S_ISREG(attrs.permissions)) throw example::error(remote + " is not a regular file");
 
-    temporary_file part{local + ".part"};
-    part.fd = ::open(part.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                     has_mode ? static_cast<mode_t>(attrs.permissions & 0777) : 0644);
-    if (part.fd < 0) fail_errno("cannot create " + part.path);
+    example::local_destination out(local, has_mode ? static_cast<mode_t>(attrs.permissions & 0777) : 0644);
 
     example::progress bar(base_name(remote), has_size ? attrs.filesize : 0);
     // A large buffer lets libssh2 keep several read requests in flight.
@@ -71,23 +45,13 @@ int get(example::target &t) {
         const ssize_t n = file.read(buffer.get(), buffer_size);
         if (n == 0) break;
         if (n < 0) c.fail("reading " + remote + " failed", sftp);
-        for (ssize_t written = 0; written < n;) {
-            const ssize_t w = ::write(part.fd, buffer.get() + written, static_cast<size_t>(n - written));
-            if (w < 0) fail_errno("cannot write " + part.path);
-            written += w;
-        }
+        out.write(buffer.get(), static_cast<size_t>(n));
         received += static_cast<std::uint64_t>(n);
         bar.update(received);
     }
     if (has_size && received != attrs.filesize)
         throw example::error(remote + ": got " + std::to_string(received) + " bytes of " + std::to_string(attrs.filesize));
-    // On disk before the rename, so that a crash cannot leave LOCAL_PATH empty.
-    if (::fsync(part.fd) != 0) fail_errno("cannot write " + part.path);
-    const int fd = part.fd;
-    part.fd = -1;
-    if (::close(fd) != 0) fail_errno("cannot write " + part.path);
-    if (::rename(part.path.c_str(), local.c_str()) != 0) fail_errno("cannot rename " + part.path + " to " + local);
-    part.keep = true;
+    out.commit();
     bar.finish();
     return 0;
 }

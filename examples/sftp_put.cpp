@@ -5,21 +5,13 @@
 //   sftp_put [-i KEY] [-o KNOWN_HOSTS] [-p PORT] [USER@]HOST[:PORT] LOCAL_PATH [REMOTE_PATH]
 #include "common.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <string>
 
 namespace {
 
-std::string base_name(const std::string &path) {
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
+using example::base_name;
 
 // Renames from to to, replacing to. SFTP's own rename (protocol version 3) refuses to
 // replace an existing file on OpenSSH; its posix-rename extension (libssh2 >= 1.11.1)
@@ -34,13 +26,6 @@ bool replace(libssh2::sftp &sftp, const std::string &from, const std::string &to
     return sftp.unlink(to.c_str()) == 0 && sftp.rename(from.c_str(), to.c_str()) == 0;
 }
 
-struct local_file {
-    int fd;
-    ~local_file() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 // Removes the remote temporary file unless the upload completed.
 struct remote_temporary {
     libssh2::sftp &sftp;
@@ -54,10 +39,8 @@ struct remote_temporary {
 int put(example::target &t) {
     const std::string local = t.operands[0];
     std::string remote = t.operands.size() > 1 ? t.operands[1] : base_name(local);
-    const local_file in{::open(local.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (in.fd < 0) throw example::error("cannot open " + local + ": " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) throw example::error(local + " is not a regular file");
+    example::local_source in(local);
+    const struct stat &st = in.status();
 
     example::connection c(t);
     c.authenticate_with_key(t);
@@ -78,15 +61,14 @@ int put(example::target &t) {
     const std::unique_ptr<char[]> buffer(new char[buffer_size]);
     std::uint64_t sent = 0;
     for (;;) {
-        const ssize_t n = ::read(in.fd, buffer.get(), buffer_size);
-        if (n < 0) throw example::error("cannot read " + local + ": " + std::strerror(errno));
+        const size_t n = in.read(buffer.get(), buffer_size);
         if (n == 0) break;
-        for (ssize_t written = 0; written < n;) {
-            const ssize_t w = file.write(buffer.get() + written, static_cast<size_t>(n - written));
+        for (size_t written = 0; written < n;) {
+            const ssize_t w = file.write(buffer.get() + written, n - written);
             if (w < 0) c.fail("writing " + part.path + " failed", sftp);
-            written += w;
+            written += static_cast<size_t>(w);
         }
-        sent += static_cast<std::uint64_t>(n);
+        sent += n;
         bar.update(sent);
     }
     file.fsync();  // best effort: OpenSSH has fsync@openssh.com, other servers may not
