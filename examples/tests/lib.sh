@@ -79,3 +79,37 @@ check_common() {
         "$prog" "${key[@]}" -o "$work/no_such_file" "$dest" "$@"
     stderr_has "$name: cannot read known_hosts file $work/no_such_file"
 }
+
+# On a terminal (script(1), from bsdutils, gives it one) the transfer of FROM to TO shows a
+# progress bar that reaches 100%, and the file arrives intact.
+check_progress() {  # FROM TO
+    command -v script >/dev/null || fail "script(1) is missing: apt-get install bsdutils"
+    expect 0 "shows progress on a terminal" script -qec \
+        "$(printf '%q ' "$prog" "${auth[@]}" "$dest" "$1" "$2")" /dev/null
+    grep -q "$(basename "$1") .*100%" "$work/out" || { cat "$work/out"; fail "no progress bar"; }
+    same_file "$1" "$2"
+}
+
+# What both download examples must do: write nothing when the connection is refused, fetch
+# 1 MiB + 1 byte and an empty file byte-identical with their mode, quietly when stdout is no
+# terminal, leave no .part behind, and download into a directory.
+check_downloads() {
+    check_common 1 yes "$work/x" "$work/y"
+    if [ -e "$work/y" ] || [ -e "$work/y.part" ]; then fail "a refused connection wrote files"; fi
+
+    mkdir -p "$work/remote" "$work/local"
+    head -c 1048577 /dev/urandom >"$work/remote/big.bin"
+    chmod 640 "$work/remote/big.bin"
+    : >"$work/remote/empty"
+
+    expect 0 "downloads 1 MiB + 1 byte" "$prog" "${auth[@]}" "$dest" "$work/remote/big.bin" "$work/local/big.bin"
+    same_file "$work/remote/big.bin" "$work/local/big.bin"
+    [ "$(stat -c %a "$work/local/big.bin")" = 640 ] || fail "mode not kept: $(stat -c %a "$work/local/big.bin")"
+    [ ! -s "$work/out" ] || fail "prints on stdout although it is not a terminal"
+    [ ! -e "$work/local/big.bin.part" ] || fail "big.bin.part left behind"
+
+    expect 0 "downloads an empty file" "$prog" "${auth[@]}" "$dest" "$work/remote/empty" "$work/local/empty"
+    if [ ! -f "$work/local/empty" ] || [ -s "$work/local/empty" ]; then fail "empty file not downloaded"; fi
+    expect 0 "downloads into a directory" "$prog" "${auth[@]}" "$dest" "$work/remote/big.bin" "$work/local"
+    same_file "$work/remote/big.bin" "$work/local/big.bin"
+}

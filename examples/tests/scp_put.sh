@@ -30,9 +30,4 @@ expect 1 "fails on a missing remote directory" "$prog" "${auth[@]}" "$dest" "$wo
 stderr_has "scp_put: cannot send to $work/remote/no/x"
 expect 2 "needs both paths" "$prog" "${auth[@]}" "$dest" "$work/local/big.bin"
 
-if command -v script >/dev/null; then
-    expect 0 "shows progress on a terminal" script -qec \
-        "$(printf '%q ' "$prog" "${auth[@]}" "$dest" "$work/local/big.bin" "$work/remote/tty.bin")" /dev/null
-    grep -q 'big.bin .*100%' "$work/out" || { cat "$work/out"; fail "no progress bar"; }
-    same_file "$work/local/big.bin" "$work/remote/tty.bin"
-fi
+check_progress "$work/local/big.bin" "$work/remote/tty.bin"

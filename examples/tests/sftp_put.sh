@@ -32,9 +32,4 @@ expect 1 "fails on a missing local file" "$prog" "${auth[@]}" "$dest" "$work/loc
 stderr_has "sftp_put: cannot open $work/local/missing: No such file or directory"
 expect 1 "fails on a missing remote directory" "$prog" "${auth[@]}" "$dest" "$work/local/big.bin" "$work/remote/no/x"
 stderr_has "sftp_put: cannot create $work/remote/no/x.part: no such file"
-if command -v script >/dev/null; then
-    expect 0 "shows progress on a terminal" script -qec \
-        "$(printf '%q ' "$prog" "${auth[@]}" "$dest" "$work/local/big.bin" "$work/remote/tty.bin")" /dev/null
-    grep -q 'big.bin .*100%' "$work/out" || { cat "$work/out"; fail "no progress bar"; }
-    same_file "$work/local/big.bin" "$work/remote/tty.bin"
-fi
+check_progress "$work/local/big.bin" "$work/remote/tty.bin"
