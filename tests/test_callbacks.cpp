@@ -21,10 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "support/bytes.hpp"
 #include "support/connection.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 using test_support::sshd;
+using test_support::read_file;
 
 namespace {
 
@@ -37,13 +39,6 @@ std::vector<unsigned char> base64_decode(const std::string &text) {
     for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --size;
     out.resize(size);
     return out;
-}
-
-std::string read_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 // SSH wire strings: uint32 length + bytes.

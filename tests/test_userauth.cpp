@@ -24,16 +24,9 @@
 using test_support::sshd;
 using test_support::sshd_password;
 using test_support::base64_decode;
+using test_support::read_file;
 
 namespace {
-
-std::string read_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 // The key blob of an OpenSSH .pub file ("type base64 comment").
 std::vector<unsigned char> public_key_blob(const std::string &pub_file) {

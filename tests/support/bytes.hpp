@@ -1,8 +1,12 @@
-// Byte helpers the behaviour tests share: test data, comparisons that print little, base64.
+// Byte helpers the behaviour tests share: test data, comparisons that print little, files,
+// base64.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,6 +27,15 @@ std::string difference(const A &a, const B &b) {
         if (a[i] != b[i]) return "first difference at byte " + std::to_string(i);
     if (a.size() != b.size()) return "sizes differ: " + std::to_string(a.size()) + " and " + std::to_string(b.size());
     return "";
+}
+
+// A whole file's bytes; throws std::runtime_error if it cannot be opened.
+inline std::string read_file(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
 }
 
 // Decodes base64 up to the first character outside the alphabet ('=' or the end of a field).
