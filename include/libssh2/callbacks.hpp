@@ -61,6 +61,14 @@ struct callback_state : callback_state_base {
 #endif
 };
 
+// Makes state the session node's: freed after the session, and session.abstract() then
+// gives the user's slot in it.
+inline void attach(node *n, callback_state *state) noexcept {
+    n->extension = static_cast<callback_state_base *>(state);
+    n->free_extension = [](void *extension) noexcept { delete static_cast<callback_state_base *>(extension); };
+    n->user_abstract = &state->user_abstract;
+}
+
 // The session's callables state, created on first use: libssh2's abstract slot then leads to
 // it, and session.abstract() to the user's own slot (which keeps what the slot held).
 inline callback_state &callbacks_of(session &s) {
@@ -71,9 +79,7 @@ inline callback_state &callbacks_of(session &s) {
         void **slot = libssh2_session_abstract(n->session);
         state->user_abstract = *slot;
         *slot = static_cast<void *>(state);
-        n->extension = static_cast<callback_state_base *>(state);
-        n->free_extension = [](void *extension) noexcept { delete static_cast<callback_state_base *>(extension); };
-        n->user_abstract = &state->user_abstract;
+        attach(n, state);
     }
     return *static_cast<callback_state *>(static_cast<callback_state_base *>(n->extension));
 }
@@ -311,9 +317,7 @@ struct callbacks_layer {
             if (pending) std::rethrow_exception(pending);
             return s;
         }
-        n->extension = static_cast<detail::callback_state_base *>(state);
-        n->free_extension = [](void *extension) noexcept { delete static_cast<detail::callback_state_base *>(extension); };
-        n->user_abstract = &state->user_abstract;
+        detail::attach(n, state);
         state->rethrow_pending();
         return s;
     }
