@@ -70,7 +70,10 @@ libssh2::channel open_exec(libssh2::session &session, const char *command) {
     return channel;
 }
 
+// wait_closed needs the remote's EOF (LIBSSH2_ERROR_INVAL before it), and sshd answers an
+// early close with CLOSE alone: callers have read to EOF or waited for it.
 void finish(libssh2::channel &channel) {
+    REQUIRE(channel.eof() == 1);
     REQUIRE(channel.close() == 0);
     REQUIRE(channel.wait_closed() == 0);
 }
@@ -742,6 +745,7 @@ TEST_CASE("subsystem(\"sftp\") answers SSH_FXP_INIT with SSH_FXP_VERSION") {
     CHECK(reply[4] == 2);  // SSH_FXP_VERSION
     CHECK((reply[5] == 0 && reply[6] == 0 && reply[7] == 0 && reply[8] == 3));  // version 3
     REQUIRE(channel.send_eof() == 0);
+    REQUIRE(channel.wait_eof() == 0);  // sftp-server exits on our EOF
     finish(channel);
 }
 
