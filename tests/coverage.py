@@ -64,46 +64,81 @@ def test_cases(path: str) -> List[Tuple[int, str]]:
         for number, line in enumerate(f, 1):
             m = TEST_CASE.match(line)
             if m:
-                cases.append((number, m.group(1)))
+                cases.append((number, m.group(1).replace('\\"', '"')))
     return cases
 
 
-def scope_of(cursor) -> str:
-    parent = cursor.semantic_parent
-    return parent.spelling if parent is not None else ""
+def libssh2_name(target) -> str:
+    """'scope::name' for a declaration of namespace libssh2, else ''."""
+    outer, names = target.semantic_parent, []
+    while outer is not None and outer.kind != ci.CursorKind.TRANSLATION_UNIT:
+        names.append(outer.spelling)
+        outer = outer.semantic_parent
+    return f"{names[0]}::{target.spelling}" if "libssh2" in names else ""
+
+
+FUNCTION_KINDS = (ci.CursorKind.FUNCTION_DECL, ci.CursorKind.FUNCTION_TEMPLATE, ci.CursorKind.CXX_METHOD)
+SCOPE_KINDS = (ci.CursorKind.NAMESPACE, ci.CursorKind.STRUCT_DECL, ci.CursorKind.CLASS_DECL)
+
+
+def definitions_in(cursor, main_file: str):
+    """The function definitions of main_file, at file scope or in its namespaces and classes."""
+    for child in cursor.get_children():
+        location = child.location
+        if location.file is None or os.path.realpath(location.file.name) != main_file:
+            continue
+        if child.kind in FUNCTION_KINDS and child.is_definition():
+            yield child
+        elif child.kind in SCOPE_KINDS:
+            yield from definitions_in(child, main_file)
+
+
+def definition_key(cursor) -> Tuple[int, int]:
+    """Where a function is defined in the file: the same for a template and its uses."""
+    definition = cursor.get_definition() or cursor
+    return definition.location.line, definition.location.column
 
 
 def exercised(path: str, include_args: List[str]) -> Dict[str, Set[str]]:
-    """'scope::method' -> names of the TEST_CASEs in path that call it."""
+    """'scope::method' -> names of the TEST_CASEs in path that call it, directly or through
+    the file's own helper functions."""
     tu = ci.Index.create().parse(path, args=["-x", "c++", "-std=c++17", *include_args])
     errors = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
     if errors:
         raise SystemExit(f"coverage: cannot parse {path}: {errors[0]}")
-    cases = test_cases(path)
-    found: Dict[str, Set[str]] = defaultdict(set)
+    case_at_line = dict(test_cases(path))
     main_file = os.path.realpath(path)
-    for cursor in tu.cursor.walk_preorder():
-        if cursor.kind not in (ci.CursorKind.CALL_EXPR, ci.CursorKind.DECL_REF_EXPR,
-                               ci.CursorKind.MEMBER_REF_EXPR):
-            continue
-        location = cursor.location
-        if location.file is None or os.path.realpath(location.file.name) != main_file:
-            continue
-        target = cursor.referenced
-        if target is None or target.kind not in (ci.CursorKind.CXX_METHOD, ci.CursorKind.FUNCTION_DECL,
-                                                 ci.CursorKind.FUNCTION_TEMPLATE, ci.CursorKind.VAR_DECL):
-            continue
-        # Only what namespace libssh2 declares.
-        outer, names = target.semantic_parent, []
-        while outer is not None and outer.kind != ci.CursorKind.TRANSLATION_UNIT:
-            names.append(outer.spelling)
-            outer = outer.semantic_parent
-        if "libssh2" not in names:
-            continue
-        scope = names[0] if names[0] != "callback" else "callback"
-        case = next((name for line, name in reversed(cases) if line <= location.line), None)
-        if case:
-            found[f"{scope}::{target.spelling}"].add(f"{os.path.basename(path)}: {case}")
+    # Per function defined in the file: the libssh2 names it uses and the file's functions it calls.
+    uses: Dict[Tuple[int, int], Set[str]] = defaultdict(set)
+    calls: Dict[Tuple[int, int], Set[Tuple[int, int]]] = defaultdict(set)
+    cases: Dict[Tuple[int, int], str] = {}
+    for definition in definitions_in(tu.cursor, main_file):
+        key = definition_key(definition)
+        if definition.location.line in case_at_line:  # TEST_CASE expands to a function there
+            cases[key] = case_at_line[definition.location.line]
+        for cursor in definition.walk_preorder():
+            if cursor.kind not in (ci.CursorKind.CALL_EXPR, ci.CursorKind.DECL_REF_EXPR,
+                                   ci.CursorKind.MEMBER_REF_EXPR):
+                continue
+            target = cursor.referenced
+            if target is None or target.kind not in (*FUNCTION_KINDS, ci.CursorKind.VAR_DECL):
+                continue
+            name = libssh2_name(target)
+            if name:
+                uses[key].add(name)
+            elif target.location.file is not None and os.path.realpath(target.location.file.name) == main_file:
+                calls[key].add(definition_key(target))
+    found: Dict[str, Set[str]] = defaultdict(set)
+    for key, case in cases.items():
+        seen, pending = set(), [key]
+        while pending:
+            function = pending.pop()
+            if function in seen:
+                continue
+            seen.add(function)
+            pending.extend(calls[function])
+            for name in uses[function]:
+                found[name].add(f"{os.path.basename(path)}: {case}")
     return found
 
 

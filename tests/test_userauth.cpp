@@ -72,14 +72,6 @@ std::string remote_user(libssh2::session &session) {
     return result.out;
 }
 
-test_support::connection handshake_with(const test_support::sshd_server &server) {
-    test_support::connection c{test_support::socket_fd(test_support::connect_tcp(server.port)),
-                               libssh2::session::init()};
-    REQUIRE(c.session);
-    REQUIRE(c.session.handshake(c.socket.get()) == 0);
-    return c;
-}
-
 // An ed25519 key the servers do not know (created once per process, next to the fixture's keys).
 const std::string &unlisted_key() {
     static const std::string path = [] {
@@ -362,7 +354,7 @@ TEST_CASE("hostbased_fromfile against an sshd without HostbasedAuthentication is
 TEST_CASE("password-user sshd: list offers password, keyboard-interactive and hostbased") {
     const auto &server = sshd_password();
     if (!server.skip_reason.empty()) SKIP(server.skip_reason);
-    auto c = handshake_with(server);
+    auto c = test_support::handshake(server);
     const char *methods = libssh2::userauth::list(c.session, server.password_user.c_str(),
                                                   static_cast<unsigned>(server.password_user.size()));
     REQUIRE(methods != nullptr);
@@ -374,7 +366,7 @@ TEST_CASE("password and password_ex log in the password user for real") {
     if (!server.skip_reason.empty()) SKIP(server.skip_reason);
     const std::string &user = server.password_user;
     {
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         CHECK(libssh2::userauth::password(c.session, user.c_str(), "not-the-password") ==
               LIBSSH2_ERROR_AUTHENTICATION_FAILED);
         CHECK(libssh2::userauth::authenticated(c.session) == 0);
@@ -386,7 +378,7 @@ TEST_CASE("password and password_ex log in the password user for real") {
     }
     {
         // _ex takes lengths: only the first username_len / password_len bytes count.
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         const std::string padded_user = user + "-padding";
         const std::string padded_password = server.password + "-padding";
         password_change_requests = 0;
@@ -397,7 +389,7 @@ TEST_CASE("password and password_ex log in the password user for real") {
         CHECK(password_change_requests == 0);  // the password is not expired
     }
     {
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         CHECK(libssh2::userauth::password_ex(c.session, user.c_str(), static_cast<unsigned>(user.size()),
                                              server.password.c_str(),
                                              static_cast<unsigned>(server.password.size() - 1), nullptr) ==
@@ -410,7 +402,7 @@ TEST_CASE("keyboard_interactive and keyboard_interactive_ex answer PAM's passwor
     if (!server.skip_reason.empty()) SKIP(server.skip_reason);
     const std::string &user = server.password_user;
     {
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         kbdint_context context;
         context.answer = "not-the-password";
         *c.session.abstract() = &context;  // the callback receives the session's abstract pointer
@@ -431,7 +423,7 @@ TEST_CASE("keyboard_interactive and keyboard_interactive_ex answer PAM's passwor
                         .empty());
     }
     {
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         kbdint_context context;
         context.answer = server.password;
         *c.session.abstract() = &context;
@@ -447,7 +439,7 @@ TEST_CASE("hostbased_fromfile and hostbased_fromfile_ex: ~/.shosts and ~/.ssh/kn
     if (!server.skip_reason.empty()) SKIP(server.skip_reason);
     const std::string &user = server.password_user;
     {
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         REQUIRE(libssh2::userauth::hostbased_fromfile(c.session, user.c_str(), server.client_host_pubkey.c_str(),
                                                       server.client_host_key.c_str(), nullptr,
                                                       server.client_hostname.c_str()) == 0);
@@ -458,7 +450,7 @@ TEST_CASE("hostbased_fromfile and hostbased_fromfile_ex: ~/.shosts and ~/.ssh/kn
     }
     {
         // _ex: another client-side user that ~/.shosts lists, lengths cut the padding off.
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         const std::string padded_user = user + "-padding";
         const std::string padded_host = server.client_hostname + "-padding";
         const std::string padded_local = server.other_local_user + "-padding";
@@ -471,7 +463,7 @@ TEST_CASE("hostbased_fromfile and hostbased_fromfile_ex: ~/.shosts and ~/.ssh/kn
     }
     {
         // Refused: a client host name, or a client-side user, that ~/.shosts does not list.
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         const std::string other_host = "not-listed.test";
         CHECK(libssh2::userauth::hostbased_fromfile(c.session, user.c_str(), server.client_host_pubkey.c_str(),
                                                     server.client_host_key.c_str(), nullptr,
@@ -489,7 +481,7 @@ TEST_CASE("hostbased_fromfile and hostbased_fromfile_ex: ~/.shosts and ~/.ssh/kn
         // its ed25519 signv accepts one data vector, host-based passes three, and the call
         // returns a bare -1 without sending anything. The key is listed, so the request
         // would otherwise succeed, as the ECDSA one does on the same session afterwards.
-        auto c = handshake_with(server);
+        auto c = test_support::handshake(server);
         CHECK(libssh2::userauth::hostbased_fromfile(c.session, user.c_str(), server.client_host_ed25519_pubkey.c_str(),
                                                     server.client_host_ed25519_key.c_str(), nullptr,
                                                     server.client_hostname.c_str()) == -1);

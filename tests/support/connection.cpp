@@ -16,14 +16,15 @@ std::string last_error(libssh2::session &session) {
     return message ? std::string(message, static_cast<size_t>(length)) : std::string();
 }
 
-connection handshake() {
-    const sshd_server &server = sshd();
+connection handshake(const sshd_server &server) {
     connection c{socket_fd(connect_tcp(server.port)), libssh2::session::init()};
     if (!c.session) throw std::runtime_error("libssh2_session_init failed");
     if (c.session.handshake(c.socket.get()) != 0)
         throw std::runtime_error("handshake failed: " + last_error(c.session));
     return c;
 }
+
+connection handshake() { return handshake(sshd()); }
 
 connection login() {
     connection c = handshake();

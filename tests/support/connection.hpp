@@ -29,7 +29,9 @@ struct connection {
     libssh2::session session;
 };
 
-// Connects and handshakes; throws std::runtime_error with libssh2's message on failure.
+// Connects to server (default: the fixture's sshd()) and handshakes; throws
+// std::runtime_error with libssh2's message on failure.
+connection handshake(const sshd_server &server);
 connection handshake();
 
 // handshake() plus public-key authentication with the fixture's ed25519 key.
