@@ -36,6 +36,13 @@ NOT_TESTABLE = {
     "userauth::publickey_sk": "needs a FIDO security key (an sk-* key and a signing device)",
 }
 
+# Session callback kinds no test can fire against OpenSSH here, and why.
+NOT_FIREABLE = {
+    "callback::ignore": "OpenSSH's sshd sends a client no SSH_MSG_IGNORE",
+    "callback::authagent_identities": "libssh2 1.11.1 stores this callback but never calls it",
+    "callback::authagent_sign": "libssh2 1.11.1 stores this callback but never calls it",
+}
+
 TEST_CASE = re.compile(r'^\s*TEST_CASE\(\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -55,6 +62,12 @@ def manifest_methods() -> Set[str]:
 def seed_methods() -> List[str]:
     with open(os.path.join(REPO, "tests", "seed-methods.txt"), encoding="utf-8") as f:
         return [f"{c}::{m}" for c, m, *_ in (l.split() for l in f if l.strip() and not l.startswith("#"))]
+
+
+def callback_kinds() -> List[str]:
+    """Every 'callback::kind' that <libssh2/callbacks.hpp> gives session.callback_set."""
+    with open(os.path.join(REPO, "include", "libssh2", "callbacks.hpp"), encoding="utf-8") as f:
+        return sorted(f"callback::{kind}" for kind in re.findall(r"^inline constexpr \w+_t (\w+)\{\};", f.read(), re.M))
 
 
 def test_cases(path: str) -> List[Tuple[int, str]]:
@@ -154,10 +167,13 @@ def build_table(include_args: List[str]) -> Tuple[str, List[str]]:
         for method, cases in exercised(path, args).items():
             tests[method] |= cases
     seed = seed_methods()
+    kinds = callback_kinds()
     missing = [m for m in seed if not tests.get(m) and m not in NOT_TESTABLE]
+    missing += [k for k in kinds if not tests.get(k) and k not in NOT_FIREABLE]
     rows = sorted(bound | set(seed))
     covered = sum(1 for m in rows if tests.get(m))
     seed_covered = sum(1 for m in seed if tests.get(m))
+    kinds_fired = sum(1 for k in kinds if tests.get(k))
     lines = [
         "# Test coverage of the binding's methods",
         "",
@@ -166,7 +182,8 @@ def build_table(include_args: List[str]) -> Tuple[str, List[str]]:
         "",
         f"{covered} of {len(rows)} methods are called by a behaviour test against the real sshd, "
         f"{seed_covered} of the Lua seed's {len(seed)}; the other {len(rows) - covered} cannot be "
-        "exercised here (reason given).",
+        "exercised here (reason given). "
+        f"{kinds_fired} of the {len(kinds)} session callback kinds are fired by one.",
         "",
         "| method | seed | exercised by |",
         "|---|---|---|",
@@ -176,6 +193,20 @@ def build_table(include_args: List[str]) -> Tuple[str, List[str]]:
         where = "; ".join(sorted(tests.get(method, ()))) or (
             f"not testable here: {NOT_TESTABLE[method]}" if method in NOT_TESTABLE else "—")
         lines.append(f"| `{method}` | {'yes' if method in seed_set else ''} | {where} |")
+    lines += [
+        "",
+        "## Session callback kinds",
+        "",
+        "`session.callback_set(libssh2::callback::KIND, callable)` (`<libssh2/callbacks.hpp>`), with",
+        "the tests that install a callable of each kind.",
+        "",
+        "| kind | installed by |",
+        "|---|---|",
+    ]
+    for kind in kinds:
+        where = "; ".join(sorted(tests.get(kind, ()))) or (
+            f"cannot fire here: {NOT_FIREABLE[kind]}" if kind in NOT_FIREABLE else "—")
+        lines.append(f"| `{kind}` | {where} |")
     return "\n".join(lines) + "\n", missing
 
 
@@ -199,13 +230,13 @@ def main(argv: List[str]) -> int:
         if stale:
             print("coverage: tests/COVERAGE.md is stale; regenerate it with: "
                   "$(scripts/find-python) tests/coverage.py")
-        for method in missing:
-            print(f"coverage: seed method {method} has no test and no reason in NOT_TESTABLE")
+        for name in missing:
+            print(f"coverage: {name} has no test and no reason in NOT_TESTABLE / NOT_FIREABLE")
         return 1 if stale or missing else 0
     with open(target, "w", encoding="utf-8") as f:
         f.write(text)
-    for method in missing:
-        print(f"coverage: seed method {method} has no test and no reason in NOT_TESTABLE")
+    for name in missing:
+        print(f"coverage: {name} has no test and no reason in NOT_TESTABLE / NOT_FIREABLE")
     return 0
 
 

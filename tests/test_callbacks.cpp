@@ -11,15 +11,17 @@
 #include <openssl/evp.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
-#include <new>
-#include <sys/socket.h>
 #include <cstring>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
+#include <sys/socket.h>
 
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
@@ -283,4 +285,94 @@ TEST_CASE("a DEBUG lambda receives the sshd's debug messages (host-based authent
     test_support::run(session, "true");  // reads whatever the server sent meanwhile
     REQUIRE_FALSE(messages.empty());
     CHECK(messages.front() == "Accepted by .shosts.");
+}
+
+TEST_CASE("a MACERROR lambda sees a packet whose MAC fails; refusing it fails the call, accepting it goes on") {
+    for (const bool accept : {false, true}) {
+        CAPTURE(accept);
+        test_support::socket_fd socket(test_support::connect_tcp(sshd().port));
+        libssh2::session session = libssh2::session::init();
+        REQUIRE(session);
+        // A cipher and MAC whose check libssh2 makes itself (neither AEAD nor encrypt-then-MAC),
+        // so a damaged packet reaches the MACERROR callback instead of failing decryption. Both
+        // directions: libssh2 1.11.1 fails the handshake when only one gets a CTR cipher.
+        for (const int method : {LIBSSH2_METHOD_CRYPT_CS, LIBSSH2_METHOD_CRYPT_SC})
+            REQUIRE(session.method_pref(method, "aes128-ctr") == 0);
+        for (const int method : {LIBSSH2_METHOD_MAC_CS, LIBSSH2_METHOD_MAC_SC})
+            REQUIRE(session.method_pref(method, "hmac-sha2-256") == 0);
+        bool damage_next = false;
+        session.callback_set(libssh2::callback::recv, [&](libssh2_socket_t fd, void *buffer, size_t length, int flags) -> ssize_t {
+            const ssize_t n = ::recv(fd, buffer, length, flags);
+            if (n < 0) return -errno;
+            // Nothing is in flight when armed, so the next read starts a packet; byte 20 is past
+            // the first cipher block (the packet length) and inside the 64-byte minimum packet.
+            if (damage_next && n > 20) {
+                static_cast<unsigned char *>(buffer)[20] ^= 0x01;
+                damage_next = false;
+            }
+            return n;
+        });
+        int mac_errors = 0;
+        int packet_length = 0;
+        session.callback_set(libssh2::callback::macerror, [&](LIBSSH2_SESSION *, const char *, int length) {
+            ++mac_errors;
+            packet_length = length;
+            return accept ? 0 : -1;
+        });
+        REQUIRE(session.handshake(socket.get()) == 0);
+        REQUIRE(libssh2::userauth::publickey_fromfile(session, sshd().user.c_str(), sshd().pubkey.c_str(),
+                                                      sshd().key.c_str(), nullptr) == 0);
+        CHECK(test_support::run(session, "echo intact").out == "intact\n");
+        CHECK(mac_errors == 0);
+
+        damage_next = true;  // the server's answer to the channel open
+        libssh2::channel channel = libssh2::channel::open_session(session);
+        CHECK(mac_errors == 1);
+        CHECK(packet_length > 0);
+        if (accept) {
+            REQUIRE(channel);  // the damaged packet was processed as it was
+            CHECK(channel.exec("true") == 0);
+        } else {
+            CHECK_FALSE(channel);
+            CHECK(session.last_errno() == LIBSSH2_ERROR_INVALID_MAC);
+        }
+    }
+}
+
+TEST_CASE("an X11 lambda gets the channel sshd opens for a client of the forwarded display") {
+    const auto &server = test_support::sshd_password();  // the server with X11Forwarding yes
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    auto c = test_support::handshake(server);
+    REQUIRE(libssh2::userauth::password(c.session, server.password_user.c_str(), server.password.c_str()) == 0);
+    LIBSSH2_CHANNEL *x11_channel = nullptr;
+    std::string origin;
+    c.session.callback_set(libssh2::callback::x11,
+                           [&](LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel, const char *shost, int sport) {
+                               CHECK(session == c.session.get());
+                               CHECK(sport > 0);
+                               x11_channel = channel;
+                               origin = shost;
+                           });
+    libssh2::channel channel = libssh2::channel::open_session(c.session);
+    REQUIRE(channel);
+    REQUIRE(channel.x11_req(0) == 0);  // libssh2 makes up the MIT-MAGIC-COOKIE-1 cookie
+    // A client of the forwarded display (localhost:N.0 is TCP port 6000 + N on loopback) that
+    // prints the first 6 bytes the "X server" (this test, at the far end) sends it.
+    REQUIRE(channel.exec("bash -c 'd=${DISPLAY#*:}; exec 3<>/dev/tcp/127.0.0.1/$((6000 + ${d%.*})); head -c 6 <&3'") == 0);
+
+    // Non-blocking from here: the command's output waits on what we write to the X11 channel.
+    c.session.set_blocking(0);
+    std::string out;
+    bool written = false;
+    char buffer[256];
+    for (int i = 0; i < 1000 && channel.eof() == 0; ++i) {
+        const ssize_t n = channel.read(buffer, sizeof buffer);
+        if (n > 0) out.append(buffer, static_cast<size_t>(n));
+        if (x11_channel && !written) written = libssh2_channel_write(x11_channel, "hello\n", 6) == 6;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    c.session.set_blocking(1);
+    REQUIRE(x11_channel != nullptr);
+    CHECK(origin == "127.0.0.1");
+    CHECK(out == "hello\n");
 }

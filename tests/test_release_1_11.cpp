@@ -3,9 +3,10 @@
 // source package for this); the libssh2::has_* flags must agree with the headers.
 #include <catch2/catch_test_macros.hpp>
 
-#include <libssh2.hpp>
+#include <libssh2/callbacks.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <sys/socket.h>
@@ -180,4 +181,58 @@ TEST_CASE("1.11: sftp posix_rename and open_r") {
     CHECK(attrs.filesize == 3);
     CHECK(sftp.stat(from.c_str(), &attrs) != 0);
     CHECK(sftp.unlink(to.c_str()) == 0);
+}
+
+TEST_CASE("1.11: an AUTHAGENT lambda gets the forwarded agent's channel and answers ssh-add for real") {
+    auto c = test_support::login();
+    LIBSSH2_CHANNEL *agent_channel = nullptr;
+    c.session.callback_set(libssh2::callback::authagent,
+                           [&](LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel) {
+                               CHECK(session == c.session.get());
+                               agent_channel = channel;
+                           });
+    libssh2::channel channel = libssh2::channel::open_session(c.session);
+    REQUIRE(channel);
+    REQUIRE(channel.request_auth_agent() == 0);
+    // ssh-add connects to the forwarded SSH_AUTH_SOCK: sshd opens an auth-agent channel to us.
+    REQUIRE(channel.exec("ssh-add -l; echo \"exit $?\"") == 0);
+
+    // Non-blocking from here: the command's output waits on our answer as the agent.
+    c.session.set_blocking(0);
+    std::string out, request;
+    bool answered = false;
+    char buffer[256];
+    for (int i = 0; i < 1000 && channel.eof() == 0; ++i) {
+        ssize_t n = channel.read(buffer, sizeof buffer);
+        if (n > 0) out.append(buffer, static_cast<size_t>(n));
+        if (agent_channel && !answered) {
+            // The request: uint32 length 1, byte SSH2_AGENTC_REQUEST_IDENTITIES (11).
+            while ((n = libssh2_channel_read(agent_channel, buffer, sizeof buffer)) > 0)
+                request.append(buffer, static_cast<size_t>(n));
+            if (request.size() >= 5) {
+                // The answer: uint32 length 5, byte SSH2_AGENT_IDENTITIES_ANSWER (12), uint32 0 keys.
+                const char none[9] = {0, 0, 0, 5, 12, 0, 0, 0, 0};
+                REQUIRE(libssh2_channel_write(agent_channel, none, sizeof none) == 9);
+                answered = true;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    c.session.set_blocking(1);
+    REQUIRE(agent_channel != nullptr);
+    CHECK(request == std::string("\0\0\0\1\13", 5));
+    CHECK(out == "The agent has no identities.\nexit 1\n");
+}
+
+TEST_CASE("1.11: userauth banner reads back the banner sshd sends before authentication") {
+    const auto &server = test_support::sshd_password();  // the server with a Banner
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    auto c = test_support::handshake(server);
+    char *banner = nullptr;
+    CHECK(libssh2::userauth::banner(c.session, &banner) == LIBSSH2_ERROR_MISSING_USERAUTH_BANNER);  // none yet
+    REQUIRE(libssh2::userauth::list(c.session, server.password_user.c_str(),
+                                    static_cast<unsigned>(server.password_user.size())) != nullptr);
+    REQUIRE(libssh2::userauth::banner(c.session, &banner) == 0);
+    REQUIRE(banner != nullptr);
+    CHECK(std::string(banner) == "libssh2-hpp test banner\n");
 }
