@@ -175,7 +175,7 @@ def build_binding(api: Api) -> Binding:
                     for h in HANDLE_CLASSES)
     namespaces = tuple(Scope(n, None, (), _sorted(static[n])) for n in NAMESPACES)
     binding = Binding(releases=(Release(api.version, api.version_num, len(api.functions),
-                                        len(api.macros) + len(api.not_calls)),),
+                                        len(api.macros) + len(api.not_calls), len(api.not_api)),),
                       classes=classes, namespaces=namespaces, free_functions=_sorted(free),
                       symbols=_symbols(api, entries), enumerators=_enumerators(api),
                       callback_kinds=_callback_kinds(api))

@@ -114,6 +114,7 @@ class Release:
     version_num: int
     functions: int           # LIBSSH2_API functions in its headers
     macros: int              # function-like libssh2_* macros in its headers
+    unexported: int = 0      # libssh2_* functions declared without LIBSSH2_API (not counted above)
 
 
 # --- Where it lives in C++ ----------------------------------------------------------

@@ -84,3 +84,13 @@ def test_manifest_lists_every_symbol_of_every_release_bound_or_with_a_reason():
                 or all("::" in entry for entry in where.split()), f"{name}: neither bound nor a reason"
     counts = {api.version: len(api.functions) + len(api.macros) + len(api.not_calls) for api in apis}
     assert counts == {"1.9.0": 173, "1.10.0": 174, "1.11.1": 188}   # libssh2-api-facts.md
+
+
+def test_manifest_summary_adds_up_per_release():
+    import re
+    with open(os.path.join(REPO, "include", "libssh2", "api-manifest.txt"), encoding="utf-8") as f:
+        summary = re.findall(r"^# libssh2 (\S+): (\d+) functions \+ (\d+) macros = (\d+), bound (\d+), not bound (\d+)",
+                             f.read(), re.M)
+    assert [s[0] for s in summary] == ["1.9.0", "1.10.0", "1.11.1"]
+    for version, functions, macros, total, bound, not_bound in summary:
+        assert int(functions) + int(macros) == int(total) == int(bound) + int(not_bound), version
