@@ -376,3 +376,25 @@ TEST_CASE("an X11 lambda gets the channel sshd opens for a client of the forward
     CHECK(origin == "127.0.0.1");
     CHECK(out == "hello\n");
 }
+
+TEST_CASE("password_ex with a password-change lambda logs in; OpenSSH never asks for a change") {
+    const auto &server = test_support::sshd_password();
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    const std::string &user = server.password_user;
+    int change_requests = 0;
+    auto change = [&](LIBSSH2_SESSION *, char **newpw, int *newpw_len) {
+        ++change_requests;
+        *newpw = nullptr;
+        *newpw_len = 0;
+    };
+    auto c = test_support::handshake(server);
+    CHECK(libssh2::userauth::password_ex(c.session, user.c_str(), static_cast<unsigned>(user.size()), "wrong", 5, change) ==
+          LIBSSH2_ERROR_AUTHENTICATION_FAILED);
+    REQUIRE(libssh2::userauth::password_ex(c.session, user.c_str(), static_cast<unsigned>(user.size()),
+                                           server.password.c_str(), static_cast<unsigned>(server.password.size()),
+                                           change) == 0);
+    CHECK(libssh2::userauth::authenticated(c.session) == 1);
+    // OpenSSH never sends SSH_MSG_USERAUTH_PASSWD_CHANGEREQ (it has an expired password changed
+    // after login instead): the lambda is installed for both calls but never called.
+    CHECK(change_requests == 0);
+}
