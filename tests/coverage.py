@@ -6,8 +6,9 @@ Every method of <libssh2.hpp> and its opt-in headers (as listed by the API manif
 bound_as column, plus the opt-in layers' own entry points) is looked up in the behaviour
 tests (tests/test_*.cpp), which libclang parses: a call resolves to the exact class and
 method, so channel.read and sftp_handle.read are told apart. --check fails (exit 1) when
-COVERAGE.md is stale, or when a method of the Lua seed's list (tests/seed-methods.txt) has
-neither a test nor a reason in NOT_TESTABLE.
+COVERAGE.md is stale, when a method of the Lua seed's list (tests/seed-methods.txt) has
+neither a test nor a reason in NOT_TESTABLE, or when a session callback kind of
+<libssh2/callbacks.hpp> has neither a test nor a reason in NOT_FIREABLE.
 """
 from __future__ import annotations
 
@@ -183,7 +184,8 @@ def build_table(include_args: List[str]) -> Tuple[str, List[str]]:
         f"{covered} of {len(rows)} methods are called by a behaviour test against the real sshd, "
         f"{seed_covered} of the Lua seed's {len(seed)}; the other {len(rows) - covered} cannot be "
         "exercised here (reason given). "
-        f"{kinds_fired} of the {len(kinds)} session callback kinds are fired by one.",
+        f"{kinds_fired} of the {len(kinds)} session callback kinds have a test that fires them; the "
+        f"other {len(kinds) - kinds_fired} cannot fire here (reason given).",
         "",
         "| method | seed | exercised by |",
         "|---|---|---|",
