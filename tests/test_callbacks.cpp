@@ -11,7 +11,6 @@
 #include <openssl/evp.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -19,7 +18,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 #include <sys/socket.h>
 
@@ -342,8 +340,7 @@ TEST_CASE("a MACERROR lambda sees a packet whose MAC fails; refusing it fails th
 TEST_CASE("an X11 lambda gets the channel sshd opens for a client of the forwarded display") {
     const auto &server = test_support::sshd_password();  // the server with X11Forwarding yes
     if (!server.skip_reason.empty()) SKIP(server.skip_reason);
-    auto c = test_support::handshake(server);
-    REQUIRE(libssh2::userauth::password(c.session, server.password_user.c_str(), server.password.c_str()) == 0);
+    auto c = test_support::login(server);
     LIBSSH2_CHANNEL *x11_channel = nullptr;
     std::string origin;
     c.session.callback_set(libssh2::callback::x11,
@@ -360,18 +357,11 @@ TEST_CASE("an X11 lambda gets the channel sshd opens for a client of the forward
     // prints the first 6 bytes the "X server" (this test, at the far end) sends it.
     REQUIRE(channel.exec("bash -c 'd=${DISPLAY#*:}; exec 3<>/dev/tcp/127.0.0.1/$((6000 + ${d%.*})); head -c 6 <&3'") == 0);
 
-    // Non-blocking from here: the command's output waits on what we write to the X11 channel.
-    c.session.set_blocking(0);
-    std::string out;
+    // The command's output waits on what we write to the X11 channel.
     bool written = false;
-    char buffer[256];
-    for (int i = 0; i < 1000 && channel.eof() == 0; ++i) {
-        const ssize_t n = channel.read(buffer, sizeof buffer);
-        if (n > 0) out.append(buffer, static_cast<size_t>(n));
+    const std::string out = test_support::read_to_eof_serving(c.session, channel, [&] {
         if (x11_channel && !written) written = libssh2_channel_write(x11_channel, "hello\n", 6) == 6;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    c.session.set_blocking(1);
+    });
     REQUIRE(x11_channel != nullptr);
     CHECK(origin == "127.0.0.1");
     CHECK(out == "hello\n");

@@ -6,7 +6,6 @@
 #include <libssh2/callbacks.hpp>
 
 #include <atomic>
-#include <chrono>
 #include <cstring>
 #include <string>
 #include <sys/socket.h>
@@ -61,8 +60,7 @@ TEST_CASE("1.11: channel signal and signal_ex stop a remote command") {
     // password server's own unprivileged user.
     const auto &server = test_support::sshd_password();
     if (!server.skip_reason.empty()) SKIP(server.skip_reason);
-    auto c = test_support::handshake(server);
-    REQUIRE(libssh2::userauth::password(c.session, server.password_user.c_str(), server.password.c_str()) == 0);
+    auto c = test_support::login(server);
 
     CHECK(exit_signal_after(c.session, [](libssh2::channel &channel) { return channel.signal("TERM"); }) == "TERM");
     // signal_ex sends the first signame_len bytes only.
@@ -197,28 +195,22 @@ TEST_CASE("1.11: an AUTHAGENT lambda gets the forwarded agent's channel and answ
     // ssh-add connects to the forwarded SSH_AUTH_SOCK: sshd opens an auth-agent channel to us.
     REQUIRE(channel.exec("ssh-add -l; echo \"exit $?\"") == 0);
 
-    // Non-blocking from here: the command's output waits on our answer as the agent.
-    c.session.set_blocking(0);
-    std::string out, request;
+    // The command's output waits on our answer as the agent.
+    std::string request;
     bool answered = false;
-    char buffer[256];
-    for (int i = 0; i < 1000 && channel.eof() == 0; ++i) {
-        ssize_t n = channel.read(buffer, sizeof buffer);
-        if (n > 0) out.append(buffer, static_cast<size_t>(n));
-        if (agent_channel && !answered) {
-            // The request: uint32 length 1, byte SSH2_AGENTC_REQUEST_IDENTITIES (11).
-            while ((n = libssh2_channel_read(agent_channel, buffer, sizeof buffer)) > 0)
-                request.append(buffer, static_cast<size_t>(n));
-            if (request.size() >= 5) {
-                // The answer: uint32 length 5, byte SSH2_AGENT_IDENTITIES_ANSWER (12), uint32 0 keys.
-                const char none[9] = {0, 0, 0, 5, 12, 0, 0, 0, 0};
-                REQUIRE(libssh2_channel_write(agent_channel, none, sizeof none) == 9);
-                answered = true;
-            }
+    const std::string out = test_support::read_to_eof_serving(c.session, channel, [&] {
+        if (!agent_channel || answered) return;
+        // The request: uint32 length 1, byte SSH2_AGENTC_REQUEST_IDENTITIES (11).
+        char buffer[256];
+        for (ssize_t n; (n = libssh2_channel_read(agent_channel, buffer, sizeof buffer)) > 0;)
+            request.append(buffer, static_cast<size_t>(n));
+        if (request.size() >= 5) {
+            // The answer: uint32 length 5, byte SSH2_AGENT_IDENTITIES_ANSWER (12), uint32 0 keys.
+            const char none[9] = {0, 0, 0, 5, 12, 0, 0, 0, 0};
+            REQUIRE(libssh2_channel_write(agent_channel, none, sizeof none) == 9);
+            answered = true;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    c.session.set_blocking(1);
+    });
     REQUIRE(agent_channel != nullptr);
     CHECK(request == std::string("\0\0\0\1\13", 5));
     CHECK(out == "The agent has no identities.\nexit 1\n");

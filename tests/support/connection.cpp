@@ -1,6 +1,8 @@
 #include "connection.hpp"
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 namespace test_support {
@@ -35,6 +37,13 @@ connection login() {
     return c;
 }
 
+connection login(const sshd_password_server &server) {
+    connection c = handshake(server);
+    if (libssh2::userauth::password(c.session, server.password_user.c_str(), server.password.c_str()) != 0)
+        throw std::runtime_error("password authentication failed: " + last_error(c.session));
+    return c;
+}
+
 static std::string read_stream(libssh2::channel &channel, bool stderr_stream) {
     std::string data;
     char buffer[4096];
@@ -58,6 +67,21 @@ command_result run(libssh2::session &session, const std::string &command) {
         throw std::runtime_error("channel close failed: " + last_error(session));
     result.exit_status = channel.get_exit_status();
     return result;
+}
+
+std::string read_to_eof_serving(libssh2::session &session, libssh2::channel &channel,
+                                const std::function<void()> &serve) {
+    session.set_blocking(0);
+    std::string out;
+    char buffer[4096];
+    for (int i = 0; i < 1000 && channel.eof() == 0; ++i) {
+        const ssize_t n = channel.read(buffer, sizeof buffer);
+        if (n > 0) out.append(buffer, static_cast<size_t>(n));
+        serve();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    session.set_blocking(1);
+    return out;
 }
 
 }  // namespace test_support

@@ -5,6 +5,7 @@
 
 #include <libssh2.hpp>
 
+#include <functional>
 #include <string>
 
 #include "sshd_server.hpp"
@@ -37,6 +38,10 @@ connection handshake();
 // handshake() plus public-key authentication with the fixture's ed25519 key.
 connection login();
 
+// handshake(server) plus password authentication as the password server's own
+// unprivileged user.
+connection login(const sshd_password_server &server);
+
 // libssh2's last error message for the session, copied out at once (it points into the
 // session's buffer).
 std::string last_error(libssh2::session &session);
@@ -48,5 +53,11 @@ struct command_result {
     std::string err;
 };
 command_result run(libssh2::session &session, const std::string &command);
+
+// Reads channel's stdout to EOF with the session non-blocking, calling serve() between
+// reads (every 10 ms, for at most 10 s): for commands whose output waits on something this
+// process must answer on another channel. The session is blocking again afterwards.
+std::string read_to_eof_serving(libssh2::session &session, libssh2::channel &channel,
+                                const std::function<void()> &serve);
 
 }  // namespace test_support
