@@ -44,7 +44,9 @@ def main(argv=None) -> int:
         from .releases import merge
         from .render import render, write
         apis = [parse_release(d) for d in args.include_dir or [default_include_dir()]]
-        binding = merge([(api, build_binding(api)) for api in apis])
+        binding = build_binding(merge(apis))
+        for warning in binding.warnings:
+            print(f"generator: warning: {warning}", file=sys.stderr)
         write(render(binding, COMMAND), args.out_dir)
     except GeneratorError as exc:
         print(f"generator: error: {exc}", file=sys.stderr)

@@ -10,15 +10,19 @@ Rules, in order:
    (listener.forward_accept(), sftp_handle.read(...)).
 5. A symbol returning a handle becomes a factory returning the owning class; the
    class's release function (and macros expanding to it) free the receiver.
-A symbol no rule places is an error that names it.
+6. A function no rule places is bound anyway, with a warning that names it and the table
+   to extend: an instance method of the class whose handle its first parameter is, or a
+   free function in namespace libssh2.
 """
 from __future__ import annotations
 
 import re
 from typing import Dict, List, Sequence, Tuple
 
-from .model import (Api, Binding, CallArg, Callback, CallbackKind, Enumerator,
-                    GeneratorError, HandleClass, Macro, Method, Param, Release, Scope, Symbol)
+from .callables import callable_param, callback_kinds
+from .releases import merge
+from .model import (ALWAYS, Api, Availability, Binding, CallArg, Enumerator, GeneratorError,
+                    HandleClass, Macro, Method, Param, Scope, Symbol)
 
 # Owning classes, in the order they are declared. parent: the class whose node a new
 # handle keeps alive; the session is the root of every tree.
@@ -86,30 +90,6 @@ ENUMS = {
     "LIBSSH2_CALLBACK_": "callback_type",
 }
 
-# Callbacks a C++ callable can stand in for: (C++ name, callback type, LIBSSH2_CALLBACK_*
-# constant for session.callback_set, whether the callable stays installed after the call
-# that installed it). The headers do not say which type goes with which constant: by name.
-CALLBACK_KINDS = (
-    ("ignore", "LIBSSH2_IGNORE_FUNC", "LIBSSH2_CALLBACK_IGNORE", True),
-    ("debug", "LIBSSH2_DEBUG_FUNC", "LIBSSH2_CALLBACK_DEBUG", True),
-    ("disconnect", "LIBSSH2_DISCONNECT_FUNC", "LIBSSH2_CALLBACK_DISCONNECT", True),
-    ("macerror", "LIBSSH2_MACERROR_FUNC", "LIBSSH2_CALLBACK_MACERROR", True),
-    ("x11", "LIBSSH2_X11_OPEN_FUNC", "LIBSSH2_CALLBACK_X11", True),
-    ("send", "LIBSSH2_SEND_FUNC", "LIBSSH2_CALLBACK_SEND", True),
-    ("recv", "LIBSSH2_RECV_FUNC", "LIBSSH2_CALLBACK_RECV", True),
-    ("authagent", "LIBSSH2_AUTHAGENT_FUNC", "LIBSSH2_CALLBACK_AUTHAGENT", True),
-    ("authagent_identities", "LIBSSH2_ADD_IDENTITIES_FUNC", "LIBSSH2_CALLBACK_AUTHAGENT_IDENTITIES", True),
-    ("authagent_sign", "LIBSSH2_AUTHAGENT_SIGN_FUNC", "LIBSSH2_CALLBACK_AUTHAGENT_SIGN", True),
-    ("trace", "libssh2_trace_handler_func", "", True),
-    ("keyboard_interactive", "LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC", "", False),
-    ("password_change", "LIBSSH2_PASSWD_CHANGEREQ_FUNC", "", False),
-    ("publickey_sign", "LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC", "", False),
-    ("publickey_sk_sign", "LIBSSH2_USERAUTH_SK_SIGN_FUNC", "", False),
-    ("alloc", "LIBSSH2_ALLOC_FUNC", "", True),
-    ("free", "LIBSSH2_FREE_FUNC", "", True),
-    ("realloc", "LIBSSH2_REALLOC_FUNC", "", True),
-)
-
 # The function whose slot the callables layer borrows for its state; the method returns the
 # user's own slot instead while the layer is installed (detail::abstract_slot).
 ABSTRACT_SLOT = "libssh2_session_abstract"
@@ -132,27 +112,37 @@ _BY_RAW = {h.raw: h for h in HANDLE_CLASSES}
 _BY_NAME = {h.name: h for h in HANDLE_CLASSES}
 
 
-def place(name: str) -> Tuple[str, str]:
-    """(scope, method name) for a C function or macro name."""
+def place(name: str, params: Sequence[Param] = ()) -> Tuple[str, str, str]:
+    """(scope, method name, warning) for a C function or macro name and its parameters."""
     if name in EXACT:
-        return EXACT[name]
+        return EXACT[name] + ("",)
     matches = [p for p in PREFIXES if name.startswith(p)]
-    if not matches:
-        raise GeneratorError(
-            f"{name}: no rule in generator/grouping.py places it in a class; "
-            "add its prefix to PREFIXES or its name to EXACT")
-    prefix = max(matches, key=len)
-    return PREFIXES[prefix], name[len(prefix):]
+    if matches:
+        prefix = max(matches, key=len)
+        return PREFIXES[prefix], name[len(prefix):], ""
+    short = name[len("libssh2_"):] if name.startswith("libssh2_") else name
+    owner = _BY_RAW.get(params[0].raw_handle) if params else None
+    where = f"{owner.name}::{short}" if owner else f"libssh2::{short}"
+    warning = (f"{name}: no rule in generator/grouping.py places it; bound as {where} "
+               "(add its prefix to PREFIXES or its name to EXACT to choose)")
+    return (owner.name if owner else FREE_FUNCTIONS), short, warning
 
 
 def build_binding(api: Api) -> Binding:
-    """Place every function and call-like macro of api."""
-    entries: List[Tuple[str, Method]] = []   # (scope, method) from rule 1-3
+    """Place every function and call-like macro of api (merged by releases.merge; one
+    release's Api is merged on its own first)."""
+    if not api.releases:
+        api = merge([api])
+    kinds, warnings = callback_kinds(api)
+    warnings = list(api.warnings) + list(warnings)
+    entries: List[Tuple[str, Method]] = []   # (scope, method) from rules 1-3 and 6
     for symbol in list(api.functions) + list(api.macros):
-        scope, name = place(symbol.name)
-        entries.append((scope, _method(symbol, name)))
+        scope, name, warning = place(symbol.name, symbol.params)
+        if warning and warning not in warnings:
+            warnings.append(warning)
+        entries.append((scope, _method(symbol, name, kinds)))
         if symbol.name in ALIASES:
-            entries.append((scope, _method(symbol, ALIASES[symbol.name])))
+            entries.append((scope, _method(symbol, ALIASES[symbol.name], kinds)))
 
     instance: Dict[str, List[Method]] = {h.name: [] for h in HANDLE_CLASSES}
     static: Dict[str, List[Method]] = {s: [] for s in list(_BY_NAME) + list(NAMESPACES)}
@@ -174,11 +164,10 @@ def build_binding(api: Api) -> Binding:
     classes = tuple(Scope(h.name, h, _sorted(instance[h.name]), _sorted(static[h.name]))
                     for h in HANDLE_CLASSES)
     namespaces = tuple(Scope(n, None, (), _sorted(static[n])) for n in NAMESPACES)
-    binding = Binding(releases=(Release(api.version, api.version_num, len(api.functions),
-                                        len(api.macros) + len(api.not_calls), len(api.not_api)),),
-                      classes=classes, namespaces=namespaces, free_functions=_sorted(free),
-                      symbols=_symbols(api, entries), enumerators=_enumerators(api),
-                      callback_kinds=_callback_kinds(api))
+    binding = Binding(releases=api.releases, classes=classes, namespaces=namespaces,
+                      free_functions=_sorted(free), symbols=_symbols(api, entries),
+                      enumerators=_enumerators(api), callback_kinds=kinds,
+                      warnings=tuple(warnings))
     _check_unique(binding)
     return binding
 
@@ -189,7 +178,8 @@ def _enumerators(api: Api) -> Tuple[Enumerator, ...]:
         prefix = next((p for p in ENUMS if constant.name.startswith(p)), None)
         if prefix is None:
             raise GeneratorError(f"{constant.name}: no enum in grouping.ENUMS takes it")
-        e = Enumerator(ENUMS[prefix], constant.name[len(prefix):].lower(), constant.name, constant.value)
+        e = Enumerator(ENUMS[prefix], constant.name[len(prefix):].lower(), constant.name, constant.value,
+                       availability=constant.availability)
         other = out.get((e.enum, e.name))
         if other is None:
             out[(e.enum, e.name)] = e
@@ -201,54 +191,42 @@ def _enumerators(api: Api) -> Tuple[Enumerator, ...]:
     return tuple(out.values())
 
 
-def _callback_kinds(api: Api) -> Tuple[CallbackKind, ...]:
-    callbacks = {c.name: c for c in api.callbacks}
-    constants = {c.name for c in api.constants}
-    kinds = []
-    for name, callback, constant, persistent in CALLBACK_KINDS:
-        if callback not in callbacks or (constant and constant not in constants):
-            continue  # not in this release
-        signature = callbacks[callback]
-        kinds.append(CallbackKind(name, signature, constant, persistent=persistent,
-                                  state_param=_state_param(signature)))
-    known = {k[1] for k in CALLBACK_KINDS} | {"LIBSSH2_CHANNEL_CLOSE_FUNC"}  # unused by any API
-    unknown = sorted(set(callbacks) - known)
-    if unknown:
-        raise GeneratorError(f"callback types no row of grouping.CALLBACK_KINDS covers: {unknown}")
-    return tuple(kinds)
-
-
-def _state_param(callback: Callback) -> Param:
-    """The parameter through which a callback reaches the binding's state: libssh2 hands back
-    a void **abstract slot, or (trace handler) the void *context given when installing it."""
-    for p in callback.params:
-        if p.type.replace(" ", "") == "void**" and p.name == "abstract":
-            return p
-    for p in callback.params:
-        if p.type.replace(" ", "") == "void*" and not p.name.startswith(("buffer", "ptr")):
-            return p
-    raise GeneratorError(f"{callback.name}: no parameter carries the caller's state")
-
-
 def _symbols(api: Api, entries: Sequence[Tuple[str, Method]]) -> Tuple[Symbol, ...]:
-    """Every public symbol of api with the C++ entry points that forward to it."""
+    """Every public symbol of api with the C++ entry points that forward to it. The forms
+    of one symbol are one Symbol; bound and not bound (LIBSSH2_API in some releases only)
+    are two."""
     bound: Dict[str, List[str]] = {}
     for scope, method in entries:
         bound.setdefault(method.c_name, []).append(f"{scope}::{method.name}")
         if method.receiver_class in BORROWING_METHODS:
             bound[method.c_name].append(f"{method.receiver_class}::{method.name}")
-    symbols = [Symbol(s.name, "macro" if isinstance(s, Macro) else "function", (api.version,),
-                      tuple(sorted(set(bound[s.name]))))
-               for s in api.functions + api.macros]
-    symbols += [Symbol(u.name, u.kind, (api.version,), (), u.reason) for u in api.not_calls + api.not_api]
-    return tuple(sorted(symbols, key=lambda s: s.name))
+    groups: Dict[Tuple[str, str, bool], list] = {}
+    for s in api.functions + api.macros + api.not_calls + api.not_api:
+        kind = "macro" if isinstance(s, Macro) else getattr(s, "kind", "function")
+        groups.setdefault((s.name, kind, s.name in bound and not hasattr(s, "reason")), []).append(s)
+    symbols = []
+    for (name, kind, is_bound), forms in groups.items():
+        releases = tuple(r.version for r in api.releases if any(r.version in f.releases for f in forms))
+        symbols.append(Symbol(name, kind, releases, tuple(sorted(set(bound[name]))) if is_bound else (),
+                              "" if is_bound else forms[-1].reason, _spanning(forms)))
+    return tuple(sorted(symbols, key=lambda s: (s.name, s.availability.since)))
+
+
+def _spanning(forms) -> Availability:
+    """The availability of a symbol whose forms together cover consecutive releases."""
+    if len(forms) == 1:
+        return forms[0].availability
+    since = min(f.availability.since for f in forms)
+    before = 0 if any(not f.availability.before for f in forms) else max(f.availability.before for f in forms)
+    newest = max(forms, key=lambda f: f.availability.since)
+    return Availability(since, before, newest.availability.no_deprecated_since)
 
 
 def _sorted(methods: Sequence[Method]) -> Tuple[Method, ...]:
     return tuple(sorted(methods, key=lambda m: (m.name, m.c_name)))
 
 
-def _method(symbol, name: str) -> Method:
+def _method(symbol, name: str, kinds) -> Method:
     params = symbol.params
     receiver = params[0] if params and params[0].raw_handle in _BY_RAW else None
     rest = params[1:] if receiver else params
@@ -260,12 +238,15 @@ def _method(symbol, name: str) -> Method:
     call_args: Tuple[CallArg, ...] = ()
     via_macro = True
     if is_macro:
-        call_args = tuple(_call_arg(a, params) for a in symbol.call_args)
-        # strlen() of an unsigned char * compiles in C but not in C++: call the function.
+        call_args = tuple(_call_arg(a, params, t) for a, t in zip(symbol.call_args, symbol.arg_types))
+        # A length the macro computes with strlen() is passed by the binding itself, with an
+        # explicit cast to the parameter's type: strlen() of an unsigned char * does not
+        # compile in C++, and an implicit narrowing warns under -Wconversion in users' builds.
         via_macro = not any(a.length_of for a in call_args)
-    callable_param, callable_kind, state_arg = _callable(symbol)
+    callable_param_, callable_kind, state_arg = callable_param(symbol.params, kinds)
     return Method(
-        callable_param=callable_param, callable_kind=callable_kind, state_arg=state_arg,
+        callable_param=callable_param_, callable_kind=callable_kind, state_arg=state_arg,
+        availability=symbol.availability,
         abstract_slot=target == ABSTRACT_SLOT,
         name=name, c_name=symbol.name, is_macro=is_macro, target=target,
         result=symbol.result, params=rest, receiver=receiver, receiver_class=receiver_class,
@@ -277,33 +258,19 @@ def _method(symbol, name: str) -> Method:
         deprecated=symbol.deprecated, call_args=call_args, via_macro=via_macro)
 
 
-def _callable(symbol) -> Tuple[str, str, str]:
-    """(parameter, callback kind, state parameter) when one callback parameter of symbol can
-    take a C++ callable; functions taking several (init_ex's allocator) are left out."""
-    kinds = {callback: name for name, callback, _, _ in CALLBACK_KINDS}
-    callbacks = [p for p in symbol.params if (p.declarator or p.type) in kinds]
-    if len(callbacks) != 1:
-        return "", "", ""
-    param = callbacks[0]
-    state = next((p.name for p in symbol.params if p.type.replace(" ", "") == "void**"
-                  and p.name == "abstract"), "")
-    state = state or next((p.name for p in symbol.params if p.type.replace(" ", "") == "void*"
-                           and p.name == "context"), "")
-    return param.name, kinds[param.declarator or param.type], state
-
-
 def _pointee(ctype: str) -> str:
     text = ctype.strip()
     return text[:-1].strip() if text.endswith("*") else ""
 
 
-def _call_arg(text: str, params: Sequence[Param]) -> CallArg:
-    """One macro argument; strlen() of a non-char string parameter is marked as such."""
+def _call_arg(text: str, params: Sequence[Param], target_type: str) -> CallArg:
+    """One macro argument; strlen() of a parameter is marked as such, with the type of the
+    target's parameter it is passed as."""
     m = re.fullmatch(r"(\((?P<cast>[\w ]+)\))?\s*strlen\(\s*\(?(?P<name>\w+)\)?\s*\)", text)
     if m:
         param = next((p for p in params if p.name == m.group("name")), None)
-        if param and param.type.replace(" ", "") not in ("constchar*", "char*"):
-            return CallArg(text=text, length_of=param.name, length_cast=m.group("cast") or "")
+        if param:
+            return CallArg(text=text, length_of=param.name, length_cast=target_type)
     bare = text.strip("() ")
     if any(p.name == bare for p in params) and re.fullmatch(r"\(*\s*\w+\s*\)*", text):
         return CallArg(text=text, param=bare)
@@ -315,9 +282,9 @@ def _check_unique(binding: Binding) -> None:
     for scope in binding.classes + binding.namespaces:
         for kind, methods in (("instance", scope.instance_methods),
                               ("static", scope.static_methods)):
-            seen: Dict[Tuple[str, Tuple[str, ...]], str] = {}
+            seen: Dict[tuple, str] = {}
             for m in methods:
-                key = (m.name, tuple(p.type for p in m.params))
+                key = (m.name, tuple(p.type for p in m.params), m.availability)
                 if key in seen:
                     raise GeneratorError(
                         f"{m.c_name} and {seen[key]} would both be {scope.name}::{m.name} "
@@ -332,8 +299,8 @@ def _check_unique(binding: Binding) -> None:
     for c_name, name in names:
         if name in CXX_KEYWORDS:
             raise GeneratorError(f"{c_name} would be named '{name}', a C++ keyword; rename it in grouping.py")
-    seen_free: Dict[str, str] = {}
+    seen_free: Dict[tuple, str] = {}
     for m in binding.free_functions:
-        if m.name in seen_free:
-            raise GeneratorError(f"{m.c_name} and {seen_free[m.name]} are both libssh2::{m.name}")
-        seen_free[m.name] = m.c_name
+        if (m.name, m.availability) in seen_free:
+            raise GeneratorError(f"{m.c_name} and {seen_free[m.name, m.availability]} are both libssh2::{m.name}")
+        seen_free[m.name, m.availability] = m.c_name

@@ -1,12 +1,14 @@
 """The plain data model: what libssh2's headers declare, and where each piece lives in C++.
 
-Everything here is frozen, picklable and free of libclang objects: parse.py fills the
-first half (Api), grouping.py the second (Binding), templates read the second.
+Everything here is frozen, picklable and free of libclang objects. The pipeline:
+parse.py (one Api per release) -> releases.py (one Api whose symbols carry their
+Availability) -> grouping.py and callables.py (the Binding) -> render.py (C++ text).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
+import re
 
 
 class GeneratorError(Exception):
@@ -16,18 +18,36 @@ class GeneratorError(Exception):
 # --- What the headers declare -------------------------------------------------------
 
 @dataclass(frozen=True)
+class Availability:
+    """Which releases declare something, as LIBSSH2_VERSION_NUM bounds (0: no bound).
+
+    The one availability mechanism for functions, macros, constants and callback types."""
+    since: int = 0                       # first release that has it, if not the oldest served
+    before: int = 0                      # first release that no longer has it (this form of it)
+    no_deprecated_since: int = 0         # from this release on, gone under LIBSSH2_NO_DEPRECATED
+
+    @property
+    def always(self) -> bool:
+        return not (self.since or self.before or self.no_deprecated_since)
+
+
+ALWAYS = Availability()
+
+@dataclass(frozen=True)
 class Param:
-    """One parameter, spelled as libssh2 spells it."""
+    """One parameter: libssh2's name and type (typedef names kept, parentheses around
+    declarators dropped: "void *(*)(size_t, void **)")."""
     name: str
     type: str                # e.g. "const char *", "LIBSSH2_SESSION *", "libssh2_socket_t"
-    declarator: str = ""     # callback macro it is declared through, e.g. "LIBSSH2_ALLOC_FUNC"
+    callback: str = ""       # a function pointer's callback type: "LIBSSH2_ALLOC_FUNC", a typedef, or ""
     array: bool = False      # declared as "type name[]"
+    canonical: str = ""      # the type with every typedef resolved: what releases are compared on
 
     @property
     def raw_handle(self) -> str:
         """The opaque handle type this parameter points to ("LIBSSH2_CHANNEL"), or ""."""
         text = self.type.strip()
-        if text.endswith("*") and not self.declarator and not self.array:
+        if text.endswith("*") and not self.callback and not self.array:
             inner = text[:-1].strip()
             if inner.startswith("LIBSSH2_") and " " not in inner and "*" not in inner:
                 return inner
@@ -42,6 +62,8 @@ class Function:
     params: Tuple[Param, ...]
     header: str
     deprecated: str = ""     # why, if libssh2 marks it deprecated
+    availability: Availability = ALWAYS  # set by releases.merge
+    releases: Tuple[str, ...] = ()       # versions that declare it in this form
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,9 @@ class Macro:
     result: str
     header: str
     deprecated: str = ""
+    availability: Availability = ALWAYS
+    releases: Tuple[str, ...] = ()
+    arg_types: Tuple[str, ...] = ()      # the target's parameter type at each call argument
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,8 @@ class Unbound:
     name: str
     kind: str                # "function" or "macro"
     reason: str
+    availability: Availability = ALWAYS
+    releases: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,20 +102,31 @@ class Constant:
     """An integer constant the binding turns into C++: LIBSSH2_ERROR_*, LIBSSH2_FX_*, ..."""
     name: str
     value: int
+    availability: Availability = ALWAYS
 
 
 @dataclass(frozen=True)
 class Callback:
-    """A callback type: a LIBSSH2_*_FUNC(name) macro or a function pointer typedef."""
+    """A callback type: a LIBSSH2_*_FUNC(name) macro or a function pointer typedef.
+    Only its meaning is kept (result and parameter types); the binding declares its own
+    functions of this type, never through libssh2's macro."""
     name: str                # "LIBSSH2_DEBUG_FUNC", "libssh2_trace_handler_func"
     result: str
     params: Tuple[Param, ...]
     via_macro: bool          # declared through a macro (else a typedef)
+    availability: Availability = ALWAYS
+
+    @property
+    def pointer_type(self) -> str:
+        """Its function pointer type: "void *(*)(size_t, void **)"."""
+        args = ", ".join(p.type for p in self.params) or "void"
+        return f"{self.result}{'' if self.result.endswith('*') else ' '}(*)({args})"
 
 
 @dataclass(frozen=True)
 class Api:
-    """Everything public in one libssh2 release's headers."""
+    """Everything public in one libssh2 release's headers (parse.py), or in several
+    (releases.merge: each symbol then carries its Availability)."""
     version: str             # LIBSSH2_VERSION, e.g. "1.10.0"
     version_num: int         # LIBSSH2_VERSION_NUM
     functions: Tuple[Function, ...]
@@ -99,6 +137,13 @@ class Api:
     hidden_without_deprecated: Tuple[str, ...] = ()
     constants: Tuple[Constant, ...] = ()
     callbacks: Tuple[Callback, ...] = ()
+    warnings: Tuple[str, ...] = ()        # what the generator bound anyway, and how
+    releases: Tuple["Release", ...] = ()  # merged: every release, oldest first
+
+    @property
+    def snapshot(self) -> bool:
+        """A development snapshot: LIBSSH2_VERSION carries a suffix ("1.11.2_DEV")."""
+        return not re.fullmatch(r"\d+\.\d+\.\d+", self.version)
 
     def function(self, name: str) -> Function:
         for f in self.functions:
@@ -109,12 +154,15 @@ class Api:
 
 @dataclass(frozen=True)
 class Release:
-    """One libssh2 release the binding serves."""
+    """One libssh2 release (or development snapshot) the binding serves."""
     version: str
     version_num: int
     functions: int           # LIBSSH2_API functions in its headers
     macros: int              # function-like libssh2_* macros in its headers
     unexported: int = 0      # libssh2_* functions declared without LIBSSH2_API (not counted above)
+    # A snapshot sharing the last release's LIBSSH2_VERSION_NUM: what it adds is guarded by
+    # the next number (since_num), so it stays hidden against its own headers.
+    since_num: int = 0
 
 
 # --- Where it lives in C++ ----------------------------------------------------------
@@ -134,22 +182,9 @@ class CallArg:
     text: str
     param: str = ""          # set when text is this parameter, passed as itself
     length_of: str = ""      # set when text is strlen() of this non-char string parameter
-    length_cast: str = ""    # the cast in front of that strlen(), if any
+    length_cast: str = ""    # the type that length is passed as (the target's parameter type)
 
 
-@dataclass(frozen=True)
-class Availability:
-    """Which releases declare something, as LIBSSH2_VERSION_NUM bounds (0: no bound)."""
-    since: int = 0                       # first release that has it, if not the oldest served
-    before: int = 0                      # first release that no longer has it (this form of it)
-    no_deprecated_since: int = 0         # from this release on, gone under LIBSSH2_NO_DEPRECATED
-
-    @property
-    def always(self) -> bool:
-        return not (self.since or self.before or self.no_deprecated_since)
-
-
-ALWAYS = Availability()
 
 
 @dataclass(frozen=True)
@@ -184,7 +219,9 @@ class Method:
 
 @dataclass(frozen=True)
 class Symbol:
-    """One public C symbol of any served release: where the binding puts it, or why not."""
+    """One public C symbol of any served release: where the binding puts it, or why not.
+    A symbol bound in some releases and not in others (declared without LIBSSH2_API in
+    one, with it in the next) is two Symbols, each with its own releases."""
     name: str
     kind: str                            # "function" or "macro"
     releases: Tuple[str, ...]            # versions that declare it
@@ -205,7 +242,7 @@ class Enumerator:
     name: str                            # C++ name, e.g. "socket_none"
     constant: str                        # C macro, e.g. "LIBSSH2_ERROR_SOCKET_NONE"
     value: int
-    everywhere: bool = True              # False: only some releases define it (#ifdef)
+    availability: Availability = ALWAYS
 
 
 @dataclass(frozen=True)
@@ -216,7 +253,7 @@ class CallbackKind:
     constant: str = ""                   # LIBSSH2_CALLBACK_* for session.callback_set kinds
     persistent: bool = True              # stays installed after the call that installs it
     state_param: Optional[Param] = None  # the parameter that leads back to the binding's state
-    everywhere: bool = True              # False: only some releases have it (#ifdef macro)
+    availability: Availability = ALWAYS
 
 
 @dataclass(frozen=True)
@@ -238,6 +275,7 @@ class Binding:
     symbols: Tuple[Symbol, ...] = field(default=())
     enumerators: Tuple[Enumerator, ...] = field(default=())
     callback_kinds: Tuple[CallbackKind, ...] = field(default=())
+    warnings: Tuple[str, ...] = field(default=())  # what the generator bound anyway, and how
 
     @property
     def handle_classes(self) -> Tuple[HandleClass, ...]:

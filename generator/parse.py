@@ -114,24 +114,35 @@ def parse_api(include_dir: str, extra_args: Sequence[str] = (),
     if not version:
         raise GeneratorError(f"no LIBSSH2_VERSION in {headers[0]}: is this libssh2's header?")
 
-    raw_macros = {}
+    # A macro the parser cannot follow is listed as not bound, with a warning: a new
+    # construct in the next release is something to read, not a stop.
+    raw_macros, macros, not_calls, warnings = {}, [], [], []
     for cursor in macro_defs:
-        raw = _raw_macro(cursor, sources)
+        try:
+            raw = _raw_macro(cursor, sources)
+        except GeneratorError as exc:
+            not_calls.append(Unbound(cursor.spelling, "macro", str(exc).split(": ", 1)[-1]))
+            warnings.append(f"{exc}; not bound")
+            continue
         if raw is not None:
             raw_macros[raw.name] = raw
-    macros, not_calls = [], []
     for raw in raw_macros.values():
         if raw.callee is None:
             not_calls.append(Unbound(raw.name, "macro", raw.not_call_reason))
             continue
-        macros.append(_resolve_macro(raw, raw_macros, functions))
+        try:
+            macros.append(_resolve_macro(raw, raw_macros, functions))
+        except GeneratorError as exc:
+            not_calls.append(Unbound(raw.name, "macro", str(exc).split(": ", 1)[-1]))
+            warnings.append(f"{exc}; not bound")
     constants, callbacks = _probe(parse, includes, macro_defs, own, tu)
     return Api(version=version, version_num=version_num,
                functions=tuple(sorted(functions.values(), key=lambda f: f.name)),
                macros=tuple(sorted(macros, key=lambda m: m.name)),
                not_calls=tuple(sorted(not_calls, key=lambda u: u.name)),
                not_api=tuple(sorted(not_api.values(), key=lambda u: u.name)),
-               constants=constants, callbacks=callbacks)
+               constants=constants, callbacks=callbacks,
+               warnings=tuple(f"libssh2 {version}: {w}" for w in warnings))
 
 
 _CONSTANT = re.compile(r"LIBSSH2_(ERROR|FX|CALLBACK)_\w+")
@@ -172,21 +183,25 @@ def _probe(parse, includes: str, macro_defs, own, tu) -> Tuple[Tuple[Constant, .
                 cursor.spelling.startswith(_PROBE) or cursor.spelling in typedefs):
             name = cursor.spelling[len(_PROBE):] if cursor.spelling.startswith(_PROBE) else cursor.spelling
             proto = cursor.underlying_typedef_type.get_pointee()
-            params = tuple(Param(name=p.spelling or f"arg{i}", type=p.type.spelling)
+            params = tuple(Param(name=p.spelling or f"arg{i}", type=spell_type(p.type),
+                                 canonical=p.type.get_canonical().spelling)
                            for i, p in enumerate(c for c in cursor.get_children()
                                                  if c.kind == ci.CursorKind.PARM_DECL))
-            signatures[name] = Callback(name=name, result=proto.get_result().spelling,
+            signatures[name] = Callback(name=name, result=spell_type(proto.get_result()),
                                         params=params, via_macro=name in callback_macros)
     constants = tuple(Constant(n, values[n]) for n in constant_names if n in values)
     return constants, tuple(signatures[n] for n in sorted(signatures))
 
 
-def parse_release(include_dir: str) -> Api:
-    """parse_api, plus which symbols vanish when LIBSSH2_NO_DEPRECATED is defined."""
-    api = parse_api(include_dir)
-    lean = parse_api(include_dir, extra_args=["-DLIBSSH2_NO_DEPRECATED"])
-    kept = {s.name for s in lean.functions + lean.macros}
-    hidden = sorted(s.name for s in api.functions + api.macros if s.name not in kept)
+def parse_release(include_dir: str, unsaved: Optional[Dict[str, str]] = None) -> Api:
+    """parse_api, plus which symbols (functions, macros, constants, callback types) vanish
+    when LIBSSH2_NO_DEPRECATED is defined."""
+    api = parse_api(include_dir, unsaved=unsaved)
+    lean = parse_api(include_dir, extra_args=["-DLIBSSH2_NO_DEPRECATED"], unsaved=unsaved)
+
+    def names(a: Api):
+        return {s.name for s in a.functions + a.macros + a.constants + a.callbacks}
+    hidden = sorted(names(api) - names(lean))
     return dataclasses.replace(api, hidden_without_deprecated=tuple(hidden))
 
 
@@ -289,37 +304,64 @@ def _deprecation(cursor, tokens: List[str], sources: _Sources) -> str:
 
 
 def _function(cursor, tokens: List[str], sources: _Sources) -> Function:
-    params = tuple(_param(cursor.spelling, p, tokens) for p in cursor.get_arguments())
+    params = tuple(_param(cursor.spelling, i, p, tokens) for i, p in enumerate(cursor.get_arguments()))
     return Function(name=cursor.spelling, result=cursor.result_type.spelling, params=params,
                     header=os.path.basename(cursor.location.file.name),
                     deprecated=_deprecation(cursor, tokens, sources))
 
 
-def _param(function: str, cursor, function_tokens: List[str]) -> Param:
-    name, ctype = cursor.spelling, cursor.type
-    if not name:
-        raise GeneratorError(f"{function}: a parameter has no name; the binding forwards by name")
+def _param(function: str, index: int, cursor, function_tokens: List[str]) -> Param:
+    name, ctype = cursor.spelling or f"arg{index}", cursor.type
+    canonical = ctype.get_canonical().spelling
     if ctype.kind in (ci.TypeKind.INCOMPLETEARRAY, ci.TypeKind.CONSTANTARRAY):
         if ctype.kind == ci.TypeKind.CONSTANTARRAY:
-            raise GeneratorError(f"{function}: fixed-size array parameter '{name}' is not supported")
-        return Param(name=name, type=ctype.element_type.spelling, array=True)
-    declarator = _callback_declarator(name, function_tokens)
-    if declarator:
-        return Param(name=name, type=ctype.spelling, declarator=declarator)
-    if ctype.kind == ci.TypeKind.POINTER and ctype.get_pointee().kind in (
-            ci.TypeKind.FUNCTIONPROTO, ci.TypeKind.FUNCTIONNOPROTO) and "(*" in ctype.spelling:
-        raise GeneratorError(
-            f"{function}: callback parameter '{name}' ({ctype.spelling}) is declared neither "
-            "through a typedef nor through a LIBSSH2_*_FUNC macro; teach parse.py its spelling")
-    return Param(name=name, type=ctype.spelling)
+            # A fixed-size array parameter is a pointer in C and C++ alike.
+            return Param(name=name, type=spell_type(ctype.element_type) + " *", canonical=canonical)
+        return Param(name=name, type=spell_type(ctype.element_type), array=True, canonical=canonical)
+    callback = ""
+    if _is_function_pointer(ctype):
+        # Its callback type: the LIBSSH2_*_FUNC macro it is declared through, however the
+        # declarator inside is written ("((*name))", "(*name)"), or its typedef, or none.
+        callback = _callback_declarator(name, function_tokens) or (
+            ctype.spelling if ctype.kind == ci.TypeKind.TYPEDEF else "")
+    return Param(name=name, type=spell_type(ctype), callback=callback, canonical=canonical)
+
+
+def _is_function_pointer(ctype) -> bool:
+    canonical = ctype.get_canonical()
+    return canonical.kind == ci.TypeKind.POINTER and canonical.get_pointee().kind in (
+        ci.TypeKind.FUNCTIONPROTO, ci.TypeKind.FUNCTIONNOPROTO)
+
+
+def spell_type(ctype) -> str:
+    """A type as libssh2 names it (typedefs kept), without the parentheses clang keeps
+    from a declarator: "void (*(*)(size_t, void **))" is "void *(*)(size_t, void **)"."""
+    if "(" not in ctype.spelling:
+        return ctype.spelling
+    if ctype.kind == ci.TypeKind.POINTER:
+        pointee = ctype.get_pointee()
+        if pointee.kind == ci.TypeKind.FUNCTIONPROTO:
+            args = ", ".join(spell_type(a) for a in pointee.argument_types()) or "void"
+            result = spell_type(pointee.get_result())
+            return f"{result}{'' if result.endswith('*') else ' '}(*)({args})"
+        inner = spell_type(pointee)
+        return inner + ("*" if inner.endswith("*") else " *")
+    return ctype.spelling
 
 
 def _callback_declarator(name: str, tokens: List[str]) -> str:
-    """The LIBSSH2_*_FUNC macro in 'LIBSSH2_X_FUNC((*name))', if the parameter is declared so."""
-    for i in range(len(tokens) - 6):
-        if (tokens[i + 1:i + 7] == ["(", "(", "*", name, ")", ")"]
-                and re.fullmatch(r"LIBSSH2_\w+_FUNC", tokens[i])):
-            return tokens[i]
+    """The LIBSSH2_*_FUNC macro whose parenthesised argument declares `name`, if any."""
+    for i, token in enumerate(tokens[:-1]):
+        if not re.fullmatch(r"LIBSSH2_\w+_FUNC", token) or tokens[i + 1] != "(":
+            continue
+        depth = 0
+        for inner in tokens[i + 1:]:
+            depth += inner == "("
+            depth -= inner == ")"
+            if inner == name:
+                return token
+            if depth == 0:
+                break
     return ""
 
 
@@ -437,14 +479,15 @@ def _resolve_macro(raw: _RawMacro, raw_macros: Dict[str, _RawMacro],
         if position is None and any(re.match(rf"\(?{name}\)?\s*\?", a) for a in args):
             # Used only as the condition of ?: (libssh2_channel_ignore_extended_data):
             # C takes any scalar there; int is what the man page documents.
-            params.append(Param(name=name, type="int"))
+            params.append(Param(name=name, type="int", canonical="int"))
             continue
         if position is None:
             raise GeneratorError(
                 f"{raw.name}: parameter '{name}' is never passed as a whole argument of "
                 f"{callee}, so its type is unknown")
         p = target.params[position]
-        params.append(Param(name=name, type=p.type, declarator=p.declarator, array=p.array))
+        params.append(dataclasses.replace(p, name=name))
     return Macro(name=raw.name, params=tuple(params), target=callee, call_args=args,
+                 arg_types=tuple(p.type for p in target.params),
                  result=target.result, header=raw.header,
                  deprecated=raw.deprecated or target.deprecated)

@@ -1,112 +1,176 @@
-"""Several releases' Bindings -> one Binding whose methods know which releases have them.
+"""Several releases' Apis -> one Api whose every symbol knows which releases have it.
 
-A method is the same across releases when everything C++ sees of it is the same (name,
-function called, result and parameter types, deprecation). Otherwise each form becomes its
-own method, available in the releases that declare it in that form; the guards of the forms
-of one method are complementary, so every release sees exactly one.
+Knows nothing of C++. Releases are compared on meaning, not spelling: a function's form is
+its parameters' canonical types (names and typedef spellings may change freely), a macro's
+is its call structure (whitespace, parentheses and the casts libssh2 adds around strlen()
+may change freely), a constant's is its value, a callback type's is its canonical
+signature. A symbol whose form changes becomes one entry per form, each available in the
+releases that declare it so; their availabilities are complementary.
+
+A development snapshot (LIBSSH2_VERSION "1.11.2_DEV") may share the last release's
+LIBSSH2_VERSION_NUM. What it adds is then guarded by the next number, so it stays hidden
+against its own headers until libssh2 bumps the number; what it removes or hides under
+LIBSSH2_NO_DEPRECATED is hidden from the release it shares the number with too, since no
+guard can tell the two apart.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, FrozenSet, List, Sequence, Tuple
+import re
+from typing import Callable, Dict, FrozenSet, List, Sequence, Tuple
 
-from .model import (Api, Availability, Binding, GeneratorError, Method, Scope,
-                    Symbol)
+from .model import Api, Availability, Callback, Function, GeneratorError, Macro, Release
 
 
-def merge(apis_and_bindings: Sequence[Tuple[Api, Binding]]) -> Binding:
-    """Merge per-release bindings (any order) into one, oldest release first."""
-    pairs = sorted(apis_and_bindings, key=lambda p: p[0].version_num)
-    versions = [api.version_num for api, _ in pairs]
-    if len(set(versions)) != len(versions):
-        raise GeneratorError("the same libssh2 release was given twice: "
-                             + ", ".join(api.version for api, _ in pairs))
-    hidden = [frozenset(api.hidden_without_deprecated) for api, _ in pairs]
-    bindings = [b for _, b in pairs]
-    newest = bindings[-1]
+def merge(apis: Sequence[Api]) -> Api:
+    """Merge per-release Apis (any order) into one, oldest release first."""
+    ordered = sorted(apis, key=lambda a: (a.version_num, a.snapshot, a.version))
+    if not ordered:
+        raise GeneratorError("no libssh2 headers to generate from")
+    releases = _releases(ordered)
+    ordered = _deprecations_wait_for_the_number(ordered, releases)
+    timeline = _Timeline(releases, [frozenset(a.hidden_without_deprecated) for a in ordered])
+    warnings = [w for a in ordered for w in a.warnings]
 
-    def merged_methods(per_release: Sequence[Sequence[Method]]) -> Tuple[Method, ...]:
-        forms: Dict[tuple, List[Tuple[int, Method]]] = {}
-        for index, methods in enumerate(per_release):
-            for m in methods:
-                forms.setdefault(_form(m), []).append((index, m))
+    def forms(attr: str, form: Callable) -> tuple:
+        per_release = [getattr(api, attr) for api in ordered]
+        # Where a symbol is not bound, its availability guards nothing: no warnings.
+        return timeline.merged(per_release, form, warnings if attr in ("functions", "macros") else [])
+
+    newest = ordered[-1]
+    return Api(version=newest.version, version_num=newest.version_num,
+               functions=forms("functions", function_form),
+               macros=forms("macros", macro_form),
+               not_calls=forms("not_calls", lambda u: (u.name, u.kind)),
+               not_api=forms("not_api", lambda u: (u.name, u.kind)),
+               constants=forms("constants", lambda c: (c.name, c.value)),
+               callbacks=forms("callbacks", callback_form),
+               warnings=tuple(warnings), releases=tuple(releases))
+
+
+def _releases(ordered: Sequence[Api]) -> List[Release]:
+    out: List[Release] = []
+    for api in ordered:
+        since_num = api.version_num
+        same = [r for r in out if r.version_num == api.version_num]
+        if any(r.version == api.version for r in same):
+            raise GeneratorError(f"the same libssh2 release was given twice: {api.version} "
+                                 f"(LIBSSH2_VERSION_NUM 0x{api.version_num:06x})")
+        if same:
+            if not api.snapshot:
+                raise GeneratorError(
+                    f"libssh2 {same[0].version} and {api.version} share LIBSSH2_VERSION_NUM "
+                    f"0x{api.version_num:06x} and neither is a development snapshot: are both "
+                    "headers stamped by a release (a git tag can carry stale version macros)?")
+            if len(same) > 1 or same[0].since_num != same[0].version_num:
+                raise GeneratorError(f"more than one development snapshot shares LIBSSH2_VERSION_NUM "
+                                     f"0x{api.version_num:06x}: give one")
+            since_num = api.version_num + 1   # "after the last release"
+        out.append(Release(api.version, api.version_num, len(api.functions),
+                           len(api.macros) + len(api.not_calls), len(api.not_api), since_num))
+    return out
+
+
+def _deprecations_wait_for_the_number(ordered: Sequence[Api], releases: Sequence[Release]) -> List[Api]:
+    """A snapshot that shares its release's number cannot be told apart by a guard, so a
+    deprecation it adds is taken over only once libssh2 bumps the number (a form that
+    differs only in being deprecated would otherwise hide the symbol from both)."""
+    out = list(ordered)
+    for index in range(1, len(out)):
+        if releases[index].since_num == releases[index].version_num:
+            continue
+        sibling = out[index - 1]
+        before = {s.name: s for s in sibling.functions + sibling.macros}
+        notes = []
+
+        def waited(symbol):
+            old = before.get(symbol.name)
+            if old is None or bool(old.deprecated) == bool(symbol.deprecated):
+                return symbol
+            notes.append(f"{symbol.name}: libssh2 {out[index].version} "
+                         f"{'deprecates' if symbol.deprecated else 'undeprecates'} it; "
+                         f"taken over once libssh2 bumps LIBSSH2_VERSION_NUM past 0x{sibling.version_num:06x}")
+            return dataclasses.replace(symbol, deprecated=old.deprecated)
+        api = out[index]
+        out[index] = dataclasses.replace(
+            api, functions=tuple(waited(f) for f in api.functions),
+            macros=tuple(waited(m) for m in api.macros), warnings=api.warnings + tuple(notes))
+    return out
+
+
+def function_form(f: Function) -> tuple:
+    """What must be equal for two releases' declarations of a function to be one."""
+    return (f.name, _normal(f.result), tuple((p.canonical or p.type, p.array) for p in f.params),
+            bool(f.deprecated))
+
+
+def macro_form(m: Macro) -> tuple:
+    return (m.name, m.target, _normal(m.result), tuple(p.canonical or p.type for p in m.params),
+            tuple(call_structure(a, [p.name for p in m.params]) for a in m.call_args), bool(m.deprecated))
+
+
+def callback_form(c: Callback) -> tuple:
+    return (c.name, _normal(c.result), tuple(p.canonical or p.type for p in c.params))
+
+
+def call_structure(arg: str, params: Sequence[str] = ()) -> str:
+    """A macro argument without what does not change its meaning: whitespace, parentheses
+    around a name, a cast in front of strlen() ("(unsigned int)strlen(path)"), and the
+    names of the macro's parameters (each becomes its position: "strlen(@1)")."""
+    positions = {name: f"@{i}" for i, name in enumerate(params)}
+    text = re.sub(r"\b[A-Za-z_]\w*\b", lambda m: positions.get(m.group(0), m.group(0)), arg)
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"\((?:unsigned|signed|int|long|size_t|\s)+\)(?=strlen\()", "", text.replace(" ", ""))
+    previous = None
+    while previous != text:
+        previous = text
+        text = re.sub(r"\(([@\w]+)\)", r"\1", text)
+    return text
+
+
+def _normal(ctype: str) -> str:
+    return re.sub(r"\s+", " ", ctype).strip()
+
+
+class _Timeline:
+    """Turns "declared in releases i..j" into guards on LIBSSH2_VERSION_NUM."""
+
+    def __init__(self, releases: Sequence[Release], hidden: Sequence[FrozenSet[str]]):
+        self.releases = releases
+        self.hidden = hidden
+
+    def merged(self, per_release: Sequence[Sequence], form: Callable, warnings: List[str]) -> tuple:
+        found: Dict[tuple, List[Tuple[int, object]]] = {}
+        for index, items in enumerate(per_release):
+            for item in items:
+                found.setdefault(form(item), []).append((index, item))
         out = []
-        for occurrences in forms.values():
+        for occurrences in found.values():
             indices = [i for i, _ in occurrences]
             latest = occurrences[-1][1]
-            out.append(dataclasses.replace(
-                latest, availability=_availability(latest.c_name, indices, versions, hidden)))
-        return tuple(sorted(out, key=lambda m: (m.name, m.c_name, m.availability.since)))
+            fields = {"availability": self.availability(latest.name, indices, warnings)}
+            if "releases" in {f.name for f in dataclasses.fields(latest)}:
+                fields["releases"] = tuple(self.releases[i].version for i in indices)
+            out.append(dataclasses.replace(latest, **fields))
+        return tuple(out)   # first seen first: the oldest release's header order, then additions
 
-    def merged_scopes(attr: str) -> Tuple[Scope, ...]:
-        scopes = []
-        for position, scope in enumerate(getattr(newest, attr)):
-            same = [getattr(b, attr)[position] for b in bindings]
-            if any(s.name != scope.name for s in same):
-                raise GeneratorError(f"releases disagree on the {attr} of the binding")
-            scopes.append(dataclasses.replace(
-                scope,
-                instance_methods=merged_methods([s.instance_methods for s in same]),
-                static_methods=merged_methods([s.static_methods for s in same])))
-        return tuple(scopes)
-
-    return Binding(
-        releases=tuple(r for b in bindings for r in b.releases),
-        classes=merged_scopes("classes"),
-        namespaces=merged_scopes("namespaces"),
-        free_functions=merged_methods([b.free_functions for b in bindings]),
-        symbols=_merged_symbols(bindings, versions, hidden),
-        enumerators=_merged_everywhere(bindings, "enumerators", lambda e: e.constant),
-        callback_kinds=_merged_everywhere(bindings, "callback_kinds", lambda k: k.name))
-
-
-def _merged_everywhere(bindings: Sequence[Binding], attr: str, key) -> tuple:
-    """The union of each release's items (newest form kept, in first-seen order), each
-    marked with whether every release has it."""
-    items: Dict[str, List] = {}
-    for binding in bindings:
-        for item in getattr(binding, attr):
-            items.setdefault(key(item), []).append(item)
-    return tuple(dataclasses.replace(found[-1], everywhere=len(found) == len(bindings))
-                 for found in items.values())
-
-
-def _form(m: Method) -> tuple:
-    """What must be equal for two releases to share one C++ method."""
-    return (m.name, m.c_name, m.result, m.returns_class,
-            tuple((p.type, p.declarator, p.array) for p in m.params),
-            m.receiver.type if m.receiver else "", bool(m.deprecated), m.via_macro,
-            () if m.via_macro else m.call_args)
-
-
-def _availability(name: str, indices: Sequence[int], versions: Sequence[int],
-                  hidden: Sequence[FrozenSet[str]]) -> Availability:
-    first, last = min(indices), max(indices)
-    if sorted(set(indices)) != list(range(first, last + 1)):
-        raise GeneratorError(f"{name}: present in releases {[versions[i] for i in indices]} "
-                             "but not in those between; the guards cannot express that")
-    hidden_in = [i for i in range(first, last + 1) if name in hidden[i]]
-    if hidden_in and hidden_in != list(range(hidden_in[0], last + 1)):
-        raise GeneratorError(f"{name}: hidden by LIBSSH2_NO_DEPRECATED in some releases only")
-    return Availability(
-        since=versions[first] if first > 0 else 0,
-        before=versions[last + 1] if last + 1 < len(versions) else 0,
-        no_deprecated_since=versions[hidden_in[0]] if hidden_in else 0)
-
-
-def _merged_symbols(bindings: Sequence[Binding], versions: Sequence[int],
-                    hidden: Sequence[FrozenSet[str]]) -> Tuple[Symbol, ...]:
-    seen: Dict[str, List[Tuple[int, Symbol]]] = {}
-    for index, binding in enumerate(bindings):
-        for symbol in binding.symbols:
-            seen.setdefault(symbol.name, []).append((index, symbol))
-    out = []
-    for name, occurrences in seen.items():
-        indices = [i for i, _ in occurrences]
-        latest = occurrences[-1][1]
-        out.append(dataclasses.replace(
-            latest,
-            releases=tuple(r for _, s in occurrences for r in s.releases),
-            bound_as=tuple(sorted({b for _, s in occurrences for b in s.bound_as})),
-            availability=_availability(name, indices, versions, hidden)))
-    return tuple(sorted(out, key=lambda s: s.name))
+    def availability(self, name: str, indices: Sequence[int], warnings: List[str]) -> Availability:
+        releases, last_index = self.releases, len(self.releases) - 1
+        first, last = min(indices), max(indices)
+        if sorted(set(indices)) != list(range(first, last + 1)):
+            warnings.append(f"{name}: present in libssh2 {', '.join(releases[i].version for i in indices)} "
+                            "but not in those between; bound for the last run of releases only")
+            first = max(i for i in indices if i - 1 not in indices)
+        hidden_in = [i for i in range(first, last + 1) if name in self.hidden[i]]
+        if hidden_in and hidden_in != list(range(hidden_in[0], last + 1)):
+            warnings.append(f"{name}: hidden by LIBSSH2_NO_DEPRECATED in some releases only; "
+                            "guarded as hidden from the first of them on")
+        after = releases[last + 1] if last < last_index else None
+        if after is not None and after.since_num != after.version_num:
+            warnings.append(f"{name}: libssh2 {after.version} drops it but shares "
+                            f"LIBSSH2_VERSION_NUM 0x{after.version_num:06x} with {releases[last].version}: "
+                            "hidden from both until libssh2 bumps the number")
+        return Availability(
+            since=releases[first].since_num if first > 0 else 0,
+            before=after.version_num if after is not None else 0,
+            no_deprecated_since=releases[hidden_in[0]].version_num if hidden_in else 0)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import tempfile
 from typing import Dict, List
 
 from .model import Binding, GeneratorError, Method
+from .spelling import FILTERS, TESTS
 
 try:
     import jinja2
@@ -14,7 +17,10 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
         f"Jinja2 is missing (import jinja2 failed: {exc}); on Debian/Ubuntu: "
         "apt-get install python3-jinja2, and run the generator with /usr/bin/python3") from exc
 
-TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEMPLATES = os.path.join(REPO, "templates")
+CLANG_FORMAT_STYLE = os.path.join(REPO, ".clang-format")
+FORMATTED = (".hpp", ".cpp")   # outputs clang-format lays out
 
 # template -> file it renders, relative to the output (repository) directory
 OUTPUTS = {
@@ -32,9 +38,20 @@ PER_SCOPE_OUTPUTS = {
 }
 
 
-def cxx_string(text: str) -> str:
-    """A C++ string literal's contents: backslashes and quotes escaped."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+SNIPPET_BEGIN = "// libssh2.hpp begins\n"
+SNIPPET_END = "\n// libssh2.hpp ends\n"
+
+
+def cpp_snippet(name: str) -> str:
+    """The part of the hand-written C++ file templates/cpp/NAME that goes into the generated
+    header: the lines between its two marker lines."""
+    path = os.path.join(TEMPLATES, "cpp", name)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if SNIPPET_BEGIN not in text or SNIPPET_END not in text:
+        raise GeneratorError(f"{path}: the marker lines '{SNIPPET_BEGIN.strip()}' and "
+                             f"'{SNIPPET_END.strip()}' are missing")
+    return text[text.index(SNIPPET_BEGIN) + len(SNIPPET_BEGIN):text.index(SNIPPET_END)]
 
 
 def environment() -> "jinja2.Environment":
@@ -42,8 +59,9 @@ def environment() -> "jinja2.Environment":
         loader=jinja2.FileSystemLoader(TEMPLATES),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, autoescape=False)
-    env.filters["cxx_string"] = cxx_string
-    env.filters["md_cell"] = lambda text: text.replace("|", "\\|")  # inside a Markdown table
+    env.globals["cpp_snippet"] = cpp_snippet
+    env.filters.update(FILTERS)
+    env.tests.update(TESTS)
     env.tests["contains"] = lambda sequence, item: item in sequence
     return env
 
@@ -71,7 +89,24 @@ def render(binding: Binding, command: str) -> Dict[str, str]:
     for template, pattern in PER_SCOPE_OUTPUTS.items():
         for scope in binding.classes + binding.namespaces:
             outputs[pattern.format(name=scope.name)] = env.get_template(template).render(scope=scope, **context)
-    return outputs
+    return {path: clang_format(text, path) if path.endswith(FORMATTED) else text
+            for path, text in outputs.items()}
+
+
+def clang_format(text: str, path: str) -> str:
+    """text laid out by clang-format with the repository's .clang-format (committed output
+    is byte for byte what this returns, so the same clang-format release is required:
+    Debian 12's clang-format 14)."""
+    tool = shutil.which("clang-format-14") or shutil.which("clang-format")
+    if tool is None:
+        raise GeneratorError("clang-format is missing: apt-get install clang-format-14 "
+                             "(the generated headers are laid out with it)")
+    try:
+        done = subprocess.run([tool, f"--style=file:{CLANG_FORMAT_STYLE}", f"--assume-filename={path}"],
+                              input=text, capture_output=True, text=True, check=True)
+    except subprocess.CalledProcessError as exc:
+        raise GeneratorError(f"clang-format failed on {path}: {exc.stderr.strip()}") from exc
+    return done.stdout
 
 
 def write(outputs: Dict[str, str], out_dir: str) -> None:

@@ -60,6 +60,21 @@ def manifest_methods() -> Set[str]:
     return methods
 
 
+def snapshot_only_methods() -> Set[str]:
+    """Methods only a development snapshot declares ("1.11.2_DEV"): hidden behind a version
+    guard until libssh2 releases them, so no build here can call them."""
+    methods = set()
+    with open(os.path.join(REPO, "include", "libssh2", "api-manifest.txt"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            _, _, releases, where = line.rstrip("\n").split("\t")
+            if all(not re.fullmatch(r"[\d.]+", r) for r in releases.split(",")) \
+                    and not where.startswith("not bound"):
+                methods.update(where.split())
+    return methods
+
+
 def seed_methods() -> List[str]:
     with open(os.path.join(REPO, "tests", "seed-methods.txt"), encoding="utf-8") as f:
         return [f"{c}::{m}" for c, m, *_ in (l.split() for l in f if l.strip() and not l.startswith("#"))]
@@ -169,7 +184,11 @@ def build_table(include_args: List[str]) -> Tuple[str, List[str]]:
             tests[method] |= cases
     seed = seed_methods()
     kinds = callback_kinds()
-    missing = [m for m in seed if not tests.get(m) and m not in NOT_TESTABLE]
+    not_testable = dict(NOT_TESTABLE)
+    for method in snapshot_only_methods() - set(tests):
+        not_testable[method] = ("only libssh2's development head declares it: guarded until libssh2 "
+                                "releases it, so no libssh2 built here has it")
+    missing = [m for m in sorted(bound | set(seed)) if not tests.get(m) and m not in not_testable]
     missing += [k for k in kinds if not tests.get(k) and k not in NOT_FIREABLE]
     rows = sorted(bound | set(seed))
     covered = sum(1 for m in rows if tests.get(m))
@@ -193,7 +212,7 @@ def build_table(include_args: List[str]) -> Tuple[str, List[str]]:
     seed_set = set(seed)
     for method in rows:
         where = "; ".join(sorted(tests.get(method, ()))) or (
-            f"not testable here: {NOT_TESTABLE[method]}" if method in NOT_TESTABLE else "—")
+            f"not testable here: {not_testable[method]}" if method in not_testable else "—")
         lines.append(f"| `{method}` | {'yes' if method in seed_set else ''} | {where} |")
     lines += [
         "",

@@ -16,16 +16,24 @@ def scope(binding, name):
 
 
 def test_prefix_table_and_exact_names():
-    assert place("libssh2_channel_get_exit_signal") == ("channel", "get_exit_signal")
-    assert place("libssh2_userauth_password_ex") == ("userauth", "password_ex")
-    assert place("libssh2_poll_channel_read") == ("channel", "poll_channel_read")
-    assert place("libssh2_trace") == ("trace", "trace")
-    assert place("libssh2_version") == ("libssh2", "version")
+    assert place("libssh2_channel_get_exit_signal") == ("channel", "get_exit_signal", "")
+    assert place("libssh2_userauth_password_ex") == ("userauth", "password_ex", "")
+    assert place("libssh2_poll_channel_read") == ("channel", "poll_channel_read", "")
+    assert place("libssh2_trace") == ("trace", "trace", "")
+    assert place("libssh2_version") == ("libssh2", "version", "")
 
 
-def test_unplaceable_function_is_an_error_naming_it():
-    with pytest.raises(GeneratorError, match="libssh2_frobnicate: no rule"):
-        place("libssh2_frobnicate")
+def test_unplaced_function_is_bound_anyway_with_a_warning_naming_it(parse):
+    api = parse("LIBSSH2_API int libssh2_frobnicate(int level);\n"
+                "LIBSSH2_API int libssh2_wiggle(LIBSSH2_CHANNEL *channel, int n);\n")
+    b = build_binding(api)
+    (free,) = [m for m in b.free_functions if m.c_name == "libssh2_frobnicate"]
+    assert free.name == "frobnicate" and [p.name for p in free.params] == ["level"]
+    wiggle = next(m for m in scope(b, "channel").instance_methods if m.c_name == "libssh2_wiggle")
+    assert wiggle.name == "wiggle" and wiggle.receiver.name == "channel"
+    assert any("libssh2_frobnicate: no rule" in w and "libssh2::frobnicate" in w and "PREFIXES" in w
+               for w in b.warnings)
+    assert any("libssh2_wiggle" in w and "channel::wiggle" in w for w in b.warnings)
 
 
 def test_receivers_factories_and_release(parse):

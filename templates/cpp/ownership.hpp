@@ -1,5 +1,17 @@
-{# The shared-ownership core every handle class is built on: static C++, one place. #}
-{% macro ownership() -%}
+// The shared-ownership core every handle class of <libssh2.hpp> is built on: hand-written
+// C++, copied verbatim into the generated header (the part between the two marker lines;
+// generator/render.py's cpp_snippet). tests/compile/ownership_standalone.cpp compiles this
+// file on its own.
+#ifndef LIBSSH2_HPP_OWNERSHIP
+#define LIBSSH2_HPP_OWNERSHIP
+
+#include <libssh2.h>
+
+#include <atomic>
+#include <new>
+
+namespace libssh2 {
+// libssh2.hpp begins
 namespace detail {
 
 // One owned libssh2 handle and the node of the handle it depends on. Every handle class
@@ -18,10 +30,10 @@ struct node {
         : parent(parent_node), session(owning_session), handle(raw), free_handle(free) {}
 
     std::atomic<long> references{1};
-    node *parent;                 // kept alive until this handle is freed
-    LIBSSH2_SESSION *session;     // the session the handle belongs to
-    void *handle;                 // null once freed
-    free_function free_handle;    // null: borrowed or released, never freed here
+    node *parent;               // kept alive until this handle is freed
+    LIBSSH2_SESSION *session;   // the session the handle belongs to
+    void *handle;               // null once freed
+    free_function free_handle;  // null: borrowed or released, never freed here
     node *first_child = nullptr;
     node *next_sibling = nullptr;
     node *previous_sibling = nullptr;
@@ -112,13 +124,14 @@ struct owned_node {
 // Lets the generated factories reach the classes' nodes without making them public.
 struct access {
     template <class T>
-    static node *node_of(const T &wrapper) noexcept { return wrapper.node_; }
+    static node *node_of(const T &wrapper) noexcept {
+        return wrapper.node_;
+    }
 
     // A new wrapper owning handle (or borrowing it, if !owned) that keeps parent alive.
     template <class T, class Raw>
     static T make(node *parent, Raw *handle, bool owned) noexcept {
-        return T(owned_node{adopt(parent, session_of(parent, handle), handle,
-                                  owned ? &T::free_handle : nullptr)});
+        return T(owned_node{adopt(parent, session_of(parent, handle), handle, owned ? &T::free_handle : nullptr)});
     }
 
     // A session is its own session; every other handle belongs to its parent's.
@@ -132,4 +145,7 @@ struct access {
 };
 
 }  // namespace detail
-{%- endmacro %}
+// libssh2.hpp ends
+}  // namespace libssh2
+
+#endif  // LIBSSH2_HPP_OWNERSHIP

@@ -1,0 +1,174 @@
+"""Small C++ spellings, as pure functions: the Jinja filters the templates use.
+
+Templates lay out declarations and lines; these spell the fragments (a declaration of a
+parameter, a call's arguments, an #if condition), so that each is unit-tested here rather
+than seen only as a diff in a generated header.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional
+
+from .model import Availability, Method, Param
+
+
+def declare(ctype: str, name: str) -> str:
+    """A declaration of `name` with type `ctype`: "const char *path", "int n",
+    "void *(*my_alloc)(size_t, void **)" (the name goes inside a function pointer's "(*)")."""
+    if "(*)" in ctype:
+        return ctype.replace("(*)", f"(*{name})", 1)
+    return f"{ctype}{'' if ctype.endswith('*') else ' '}{name}"
+
+
+def param_decl(p: Param) -> str:
+    """One parameter as the binding declares it (callbacks as plain function pointers)."""
+    if p.array:
+        return f"{p.type} {p.name}[]"
+    return declare(p.type, p.name)
+
+
+def param_type(p: Param) -> str:
+    """A parameter's type as it appears in a function type (arrays decay)."""
+    return f"{p.type} *" if p.array else p.type
+
+
+def params_to_c(params: Iterable[Param], receiver: str = "") -> str:
+    """A parameter list: the receiver's declaration (if any), then each parameter."""
+    return ", ".join(([receiver] if receiver else []) + [param_decl(p) for p in params])
+
+
+def param_types(params: Iterable[Param], first: str = "") -> str:
+    return ", ".join(([first] if first else []) + [param_type(p) for p in params])
+
+
+def arg_names(params: Iterable[Param]) -> str:
+    return ", ".join(p.name for p in params)
+
+
+def c_call(m: Method, receiver: str = "", replace: Optional[Dict[str, str]] = None) -> str:
+    """The C call a method forwards to, with `receiver` as the receiver's expression and
+    `replace` giving other parameters' expressions (callables passed as trampolines).
+
+    A macro is called by its own name when the binding can pass its arguments as they are;
+    otherwise (it computes a length with strlen()) its target is called with the macro's
+    arguments, each length computed with an explicit cast to the target's parameter type."""
+    values = {p.name: p.name for p in m.params}
+    if m.receiver:
+        values[m.receiver.name] = receiver
+    values.update(replace or {})
+    if not m.is_macro or m.via_macro:
+        names = ([m.receiver.name] if m.receiver else []) + [p.name for p in m.params]
+        return f"{m.c_name}({', '.join(values[n] for n in names)})"
+    args: List[str] = []
+    for a in m.call_args:
+        if a.length_of:
+            param = next(p for p in m.params if p.name == a.length_of)
+            text = values[a.length_of]
+            if param.type.replace(" ", "") not in ("constchar*", "char*"):
+                text = f"reinterpret_cast<const char *>({text})"
+            length = f"std::strlen({text})"
+            args.append(length if a.length_cast in ("size_t", "std::size_t") else f"static_cast<{a.length_cast}>({length})")
+        elif a.param:
+            args.append(values[a.param])
+        else:
+            args.append(a.text)
+    return f"{m.target}({', '.join(args)})"
+
+
+def version_hex(num: int) -> str:
+    return f"0x{num:06x}"
+
+
+def guard(a: Availability) -> str:
+    """The preprocessor condition under which the headers in use have something; "" if all.
+
+    Simplified: a range's two ends only where they bound it, and the LIBSSH2_NO_DEPRECATED
+    part without a version test the range already implies (no ">= X && (... || < X)")."""
+    conds = []
+    if a.since:
+        conds.append(f"LIBSSH2_VERSION_NUM >= {version_hex(a.since)}")
+    if a.before:
+        conds.append(f"LIBSSH2_VERSION_NUM < {version_hex(a.before)}")
+    if a.no_deprecated_since:
+        if a.no_deprecated_since <= a.since:
+            conds.append("!defined(LIBSSH2_NO_DEPRECATED)")
+        elif a.before and a.no_deprecated_since >= a.before:
+            pass   # hidden only in releases the range already excludes
+        else:
+            conds.append(f"(!defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < "
+                         f"{version_hex(a.no_deprecated_since)})")
+    if len(conds) == 1 and conds[0].startswith("("):
+        return conds[0][1:-1]
+    return " && ".join(conds)
+
+
+def complementary(first: Availability, second: Availability) -> bool:
+    """Whether `second` holds exactly where `first` does not: then the two become #if/#else.
+    True for a form replaced by another at one release, neither hidden by
+    LIBSSH2_NO_DEPRECATED."""
+    if first.no_deprecated_since or second.no_deprecated_since:
+        return False
+    return (not first.since and first.before and second.since == first.before and not second.before)
+
+
+class Guarded(NamedTuple):
+    """One item of a sequence with the preprocessor lines around it."""
+    item: Any
+    open: str    # "#if ...\n", "" or, for the second of a complementary pair, ""
+    close: str   # "#endif\n", "#else\n" (first of a pair) or ""
+    blank: str   # "\n" to separate it from the previous item; "" right after an #else
+
+
+def guarded(items: Iterable[Any]) -> List[Guarded]:
+    """Items (methods, kinds, ... anything with .name and .availability) with their guards;
+    two forms of one name whose availabilities are complementary become #if/#else/#endif."""
+    items = list(items)
+    out: List[Guarded] = []
+    index = 0
+    while index < len(items):
+        item = items[index]
+        after = items[index + 1] if index + 1 < len(items) else None
+        if after is not None and after.name == item.name and complementary(item.availability, after.availability):
+            out.append(Guarded(item, guard_open(item.availability), "#else\n", "\n"))
+            out.append(Guarded(after, "", "#endif\n", ""))
+            index += 2
+            continue
+        out.append(Guarded(item, guard_open(item.availability), guard_close(item.availability), "\n"))
+        index += 1
+    return out
+
+
+def guard_open(a: Availability) -> str:
+    """"#if ...\\n" in front of something only some releases have, or ""."""
+    condition = guard(a)
+    return f"#if {condition}\n" if condition else ""
+
+
+def guard_close(a: Availability) -> str:
+    return "#endif\n" if guard(a) else ""
+
+
+def cxx_string(text: str) -> str:
+    """A C++ string literal's contents: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def md_cell(text: str) -> str:
+    """Text inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
+def result_or_class(m: Method) -> str:
+    """The C++ result of a method called on a wrapper: the owning class, or the C type."""
+    return m.returns_class or m.result
+
+
+FILTERS = {f.__name__: f for f in (declare, param_decl, param_type, params_to_c, param_types,
+                                   arg_names, c_call, guard, guard_open, guard_close, cxx_string,
+                                   md_cell, version_hex, result_or_class, guarded)}
+def factory_or_receiver(m: Method) -> bool:
+    """A static method defined out of its class: it takes a wrapper or returns one."""
+    return bool(m.receiver or m.returns_class)
+
+
+TESTS = {"complementary": complementary, "factory_or_receiver": factory_or_receiver}
+

@@ -1,0 +1,29 @@
+// Compiled (never run) by tests/check-header-compiles against every supported header set:
+// uses every owning class and instantiates the templates of the opt-in layers
+// (<libssh2/errors.hpp>, <libssh2/callbacks.hpp>), so that their bodies meet the warnings
+// users build with.
+#include <libssh2/callbacks.hpp>
+
+#include <cstdlib>
+
+int main() {
+    libssh2::session session = libssh2::session::init_ex([](std::size_t count) { return std::malloc(count); },
+                                                         [](void *ptr) { std::free(ptr); },
+                                                         [](void *ptr, std::size_t count) { return std::realloc(ptr, count); });
+    libssh2::channel channel = libssh2::channel::open_session(session);
+    libssh2::sftp sftp = libssh2::sftp::init(session);
+    libssh2::sftp_handle file = sftp.open("x", LIBSSH2_FXF_READ, 0);
+    libssh2::listener listener = libssh2::channel::forward_listen(session, 0);
+    libssh2::agent agent = libssh2::agent::init(session);
+    libssh2::knownhost hosts = libssh2::knownhost::init(session);
+    libssh2::publickey pkey = libssh2::publickey::init(session);
+
+    session.callback_set(libssh2::callback::debug, [](LIBSSH2_SESSION *, int, const char *, int, const char *, int) {});
+    libssh2::trace::sethandler(session, [](LIBSSH2_SESSION *, const char *, std::size_t) {});
+    libssh2::userauth::keyboard_interactive(
+        session, "user", [](const char *, int, const char *, int, int, const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
+                            LIBSSH2_USERAUTH_KBDINT_RESPONSE *) {});
+    const std::optional<int> checked = libssh2::check(channel.eof(), session);
+    const std::error_code code = session.last_error_code();
+    return (channel && file && listener && agent && hosts && pkey && checked && !code) ? 0 : 1;
+}
