@@ -22,6 +22,7 @@
 
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
+#include "support/deprecated_api.hpp"  // this file exercises deprecated API: libssh2::poll, poll_channel_read, handle_extended_data, ignore_extended_data, receive_window_adjust
 
 using test_support::difference;
 using test_support::pattern;
@@ -511,15 +512,8 @@ TEST_CASE("receive_window_adjust2 and the deprecated receive_window_adjust") {
     CHECK(stored == before);
     CHECK(channel.window_read() == before + 1100);
 #if !defined(LIBSSH2_NO_DEPRECATED)
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
     // Returns the window before the adjustment (kept that way for backwards compatibility).
     CHECK(channel.receive_window_adjust(5000, 1) == before + 1100);
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 #else
     CHECK(channel.receive_window_adjust2(5000, 1, &stored) == 0);
     WARN("LIBSSH2_NO_DEPRECATED: receive_window_adjust not declared, receive_window_adjust2 used instead");
@@ -573,10 +567,6 @@ TEST_CASE("deprecated handle_extended_data and ignore_extended_data") {
     SKIP("libssh2 was built with LIBSSH2_NO_DEPRECATED: the deprecated functions are not declared");
 }
 #else
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
 TEST_CASE("deprecated handle_extended_data and ignore_extended_data") {
     auto c = login();
     SECTION("handle_extended_data(MERGE)") {
@@ -608,9 +598,6 @@ TEST_CASE("deprecated handle_extended_data and ignore_extended_data") {
         finish(channel);
     }
 }
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 #endif  // LIBSSH2_NO_DEPRECATED
 
 TEST_CASE("direct_tcpip and direct_tcpip_ex reach a TCP server through sshd") {

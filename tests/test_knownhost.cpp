@@ -14,6 +14,7 @@
 
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
+#include "support/deprecated_api.hpp"  // this file exercises deprecated API: knownhost::add
 
 using test_support::sshd;
 using test_support::read_file;

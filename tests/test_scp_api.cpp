@@ -19,6 +19,7 @@
 
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
+#include "support/deprecated_api.hpp"  // this file exercises deprecated API: scp::recv, scp::send, scp::send_ex
 
 using test_support::sshd;
 using test_support::difference;
@@ -184,14 +185,7 @@ TEST_CASE("scp send, send_ex, send64, then recv2 and recv: sizes 0, 1, 1 MiB + 1
             // recv, deprecated: the same with a struct stat.
             {
                 struct stat info {};
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
                 libssh2::channel download = libssh2::scp::recv(c.session, path.c_str(), &info);
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
                 INFO(test_support::last_error(c.session));
                 REQUIRE(download);
                 CHECK(static_cast<size_t>(info.st_size) == size);

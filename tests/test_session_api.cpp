@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "support/connection.hpp"
+#include "support/deprecated_api.hpp"  // this file exercises deprecated API: banner_set, startup, the raw callback_set
 
 using test_support::sshd;
 
@@ -28,17 +29,10 @@ namespace {
 
 // libssh2 1.11.1 deprecates libssh2_session_callback_set (for callback_set2); this file
 // tests callback_set itself, with every release the header supports.
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
 template <class Function>
 void *set_callback(libssh2::session &session, int type, Function *callback) {
     return session.callback_set(type, reinterpret_cast<void *>(callback));
 }
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 // A string no other test or run uses, to find our own lines in the shared sshd log.
 std::string unique_tag(const char *what) {
@@ -344,14 +338,7 @@ TEST_CASE("libssh2::banner_set, the older spelling, sets the same identification
     const std::string banner = "SSH-2.0-libssh2hpp_old_" + unique_tag("banner");
     relay wire;
     libssh2::session session = libssh2::session::init();
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // deprecated since libssh2 1.11.1
-#endif
     REQUIRE(libssh2::banner_set(session, banner.c_str()) == 0);
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
     REQUIRE(session.handshake(wire.client_fd()) == 0);
     CHECK(wire.first_client_line() == banner + "\r\n");
 }
@@ -628,14 +615,7 @@ TEST_CASE("init_ex: libssh2 allocates through the given functions and frees all 
 TEST_CASE("startup (deprecated) still performs the handshake") {
     test_support::socket_fd socket(test_support::connect_tcp(sshd().port));
     libssh2::session session = libssh2::session::init();
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
     const int rc = session.startup(socket.get());
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
     REQUIRE(rc == 0);
     size_t length = 0;
     int type = 0;

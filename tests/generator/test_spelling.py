@@ -1,0 +1,67 @@
+"""spelling.py: the C++ fragments the templates use, as pure functions."""
+from generator.model import Availability, CallArg, Method, Param
+from generator.spelling import (c_call, complementary, declare, guard, guarded, param_decl,
+                                params_to_c)
+
+
+def test_declarations_put_the_name_where_c_wants_it():
+    assert declare("const char *", "path") == "const char *path"
+    assert declare("int", "n") == "int n"
+    assert declare("void *(*)(size_t, void **)", "my_alloc") == "void *(*my_alloc)(size_t, void **)"
+    assert param_decl(Param("keys", "const char *", array=True)) == "const char * keys[]"
+    assert params_to_c([Param("a", "int"), Param("b", "char **")], "session &s") == "session &s, int a, char **b"
+
+
+def method(**fields):
+    base = dict(name="m", c_name="libssh2_x", is_macro=False, target="libssh2_x", result="int", params=())
+    base.update(fields)
+    return Method(**base)
+
+
+def test_a_function_is_called_with_its_receiver_and_arguments():
+    m = method(params=(Param("n", "int"),), receiver=Param("channel", "LIBSSH2_CHANNEL *"))
+    assert c_call(m, "get()") == "libssh2_x(get(), n)"
+    assert c_call(m, "get()", {"n": "&trampoline"}) == "libssh2_x(get(), &trampoline)"
+
+
+def test_a_strlen_macro_calls_its_target_with_explicit_casts():
+    params = (Param("path", "const char *"), Param("key", "const unsigned char *"))
+    m = method(is_macro=True, c_name="libssh2_sftp_x", target="libssh2_sftp_x_ex", via_macro=False,
+               receiver=Param("sftp", "LIBSSH2_SFTP *"), params=params,
+               call_args=(CallArg("(sftp)", param="sftp"), CallArg("(path)", param="path"),
+                          CallArg("(unsigned int)strlen(path)", length_of="path", length_cast="unsigned int"),
+                          CallArg("strlen(key)", length_of="key", length_cast="size_t"),
+                          CallArg("LIBSSH2_SFTP_STAT")))
+    assert c_call(m, "get()") == (
+        "libssh2_sftp_x_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), "
+        "std::strlen(reinterpret_cast<const char *>(key)), LIBSSH2_SFTP_STAT)")
+
+
+def test_a_plain_macro_is_called_by_its_own_name():
+    m = method(is_macro=True, c_name="libssh2_channel_flush", target="libssh2_channel_flush_ex",
+               receiver=Param("channel", "LIBSSH2_CHANNEL *"))
+    assert c_call(m, "get()") == "libssh2_channel_flush(get())"
+
+
+def test_guards_are_simplified():
+    assert guard(Availability()) == ""
+    assert guard(Availability(since=0x010b00)) == "LIBSSH2_VERSION_NUM >= 0x010b00"
+    assert guard(Availability(before=0x010b01)) == "LIBSSH2_VERSION_NUM < 0x010b01"
+    # no ">= X && (!defined(...) || < X)" tautology
+    assert guard(Availability(since=0x010b01, no_deprecated_since=0x010b01)) == \
+        "LIBSSH2_VERSION_NUM >= 0x010b01 && !defined(LIBSSH2_NO_DEPRECATED)"
+    assert guard(Availability(no_deprecated_since=0x010b01)) == \
+        "!defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01"
+    assert guard(Availability(since=0x010900, no_deprecated_since=0x010b01)) == \
+        "LIBSSH2_VERSION_NUM >= 0x010900 && (!defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01)"
+
+
+def test_complementary_forms_become_if_else():
+    old, new = Availability(before=0x010b01), Availability(since=0x010b01)
+    assert complementary(old, new) and not complementary(new, old)
+    assert not complementary(old, Availability(since=0x010b01, no_deprecated_since=0x010b01))
+    a, b, c = method(availability=old), method(availability=new), method(name="z", availability=new)
+    assert [(g.open, g.close, g.blank) for g in guarded([a, b, c])] == [
+        ("#if LIBSSH2_VERSION_NUM < 0x010b01\n", "#else\n", "\n"),
+        ("", "#endif\n", ""),
+        ("#if LIBSSH2_VERSION_NUM >= 0x010b01\n", "#endif\n", "\n")]
