@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional
 
-from .model import Availability, Method, Param
+from .model import Availability, CallbackKind, Method, Param
 
 
 def declare(ctype: str, name: str) -> str:
@@ -72,6 +72,57 @@ def c_call(m: Method, receiver: str = "", replace: Optional[Dict[str, str]] = No
         else:
             args.append(a.text)
     return f"{m.target}({', '.join(args)})"
+
+
+def c_param_types(m: Method) -> str:
+    """The parameter types of the C function or macro a method forwards to, receiver first."""
+    return param_types(m.params, m.receiver.type if m.receiver else "")
+
+
+def value_args(params: Iterable[Param]) -> str:
+    """A value-initialised argument per parameter: "{}, {}"."""
+    return ", ".join("{}" for _ in params)
+
+
+def wrapper_receiver(m: Method, qualified: bool = False) -> str:
+    """The receiver parameter of an overload taking the owning class: "channel &channel"."""
+    return f"{'::libssh2::' if qualified else ''}{m.receiver_class} &{m.receiver.name}"
+
+
+def wrapper_call(m: Method) -> str:
+    """The C call of an overload taking the owning class, through the wrapper's handle."""
+    return c_call(m, f"{m.receiver.name}.get()")
+
+
+def adopt(m: Method, receiver_node: str, raw: str) -> str:
+    """The expression that wraps a factory's new raw handle into its owning class. The new
+    handle keeps the session's node alive, or the receiver's when the model says so."""
+    if m.returns_class == "session":
+        return f"detail::access::make<session>(nullptr, {raw}, true)"
+    parent = receiver_node if m.parent_is_receiver else f"detail::root({receiver_node})"
+    return f"detail::access::make<{m.returns_class}>({parent}, {raw}, {'false' if m.returns_view else 'true'})"
+
+
+def callable_params(kind: CallbackKind) -> List[Param]:
+    """What a C++ callable of a kind receives: the callback's parameters but the state's."""
+    return [p for p in kind.callback.params if p is not kind.state_param and p != kind.state_param]
+
+
+def callable_overload_params(m: Method) -> str:
+    """The parameters of a method's callable overload after the session: the callback becomes
+    `Callable &&`, and the parameter that carried the caller's state is gone."""
+    return ", ".join(f"Callable &&{p.name}" if p.name == m.callable_param else param_decl(p)
+                     for p in m.params if p.name != m.state_arg)
+
+
+def trampoline_args(m: Method, kind: CallbackKind) -> Dict[str, str]:
+    """What a callable overload passes instead of the user's arguments: the trampoline, and
+    the binding's state where the caller's state would go."""
+    args = {m.callable_param: f"&detail::{kind.name}_trampoline"}
+    if m.state_arg:
+        state = next(p for p in m.params if p.name == m.state_arg)
+        args[m.state_arg] = "&state_pointer" if state.type.replace(" ", "").endswith("**") else "state_pointer"
+    return args
 
 
 def version_hex(num: int) -> str:
@@ -164,7 +215,9 @@ def result_or_class(m: Method) -> str:
 
 FILTERS = {f.__name__: f for f in (declare, param_decl, param_type, params_to_c, param_types,
                                    arg_names, c_call, guard, guard_open, guard_close, cxx_string,
-                                   md_cell, version_hex, result_or_class, guarded)}
+                                   md_cell, version_hex, result_or_class, guarded, c_param_types,
+                                   value_args, wrapper_receiver, wrapper_call, adopt, callable_params,
+                                   callable_overload_params, trampoline_args)}
 def factory_or_receiver(m: Method) -> bool:
     """A static method defined out of its class: it takes a wrapper or returns one."""
     return bool(m.receiver or m.returns_class)

@@ -1,7 +1,7 @@
 """spelling.py: the C++ fragments the templates use, as pure functions."""
 from generator.model import Availability, CallArg, Method, Param
-from generator.spelling import (c_call, complementary, declare, guard, guarded, param_decl,
-                                params_to_c)
+from generator.spelling import (adopt, c_call, callable_overload_params, complementary, declare, guard,
+                                guarded, param_decl, params_to_c, trampoline_args)
 
 
 def test_declarations_put_the_name_where_c_wants_it():
@@ -65,3 +65,25 @@ def test_complementary_forms_become_if_else():
         ("#if LIBSSH2_VERSION_NUM < 0x010b01\n", "#else\n", "\n"),
         ("", "#endif\n", ""),
         ("#if LIBSSH2_VERSION_NUM >= 0x010b01\n", "#endif\n", "\n")]
+
+
+def test_a_factory_wraps_its_new_handle_keeping_the_session_or_the_receiver_alive():
+    channel = method(returns_class="channel")
+    handle = method(returns_class="sftp_handle", parent_is_receiver=True)
+    borrowed = method(returns_class="channel", parent_is_receiver=True, returns_view=True)
+    assert adopt(channel, "node_", "raw") == "detail::access::make<channel>(detail::root(node_), raw, true)"
+    assert adopt(handle, "node_", "raw") == "detail::access::make<sftp_handle>(node_, raw, true)"
+    assert adopt(borrowed, "node_", "raw") == "detail::access::make<channel>(node_, raw, false)"
+    assert adopt(method(returns_class="session"), "nullptr", "raw") == "detail::access::make<session>(nullptr, raw, true)"
+
+
+def test_a_callable_overload_drops_the_state_parameter_and_passes_the_trampoline():
+    from generator.model import Callback, CallbackKind
+    params = (Param("username", "const char *"), Param("cb", "int (*)(void **)", callback="LIBSSH2_X_FUNC"),
+              Param("abstract", "void **"))
+    m = method(params=params, receiver=Param("session", "LIBSSH2_SESSION *"), callable_param="cb",
+               callable_kind="x", state_arg="abstract")
+    kind = CallbackKind("x", Callback("LIBSSH2_X_FUNC", "int", (Param("abstract", "void **"),), True))
+    assert callable_overload_params(m) == "const char *username, Callable &&cb"
+    assert c_call(m, "session.get()", trampoline_args(m, kind)) == \
+        "libssh2_x(session.get(), username, &detail::x_trampoline, &state_pointer)"
