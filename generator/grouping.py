@@ -21,7 +21,7 @@ from typing import Dict, List, Sequence, Tuple
 
 from .callables import callable_param, callback_kinds
 from .releases import merge
-from .model import (ALWAYS, Api, Availability, Binding, CallArg, Enumerator, GeneratorError,
+from .model import (Api, Availability, Binding, CallArg, Enumerator, GeneratorError,
                     HandleClass, Macro, Method, Param, Scope, Symbol)
 
 # Owning classes, in the order they are declared. parent: the class whose node a new
@@ -173,21 +173,24 @@ def build_binding(api: Api) -> Binding:
 
 
 def _enumerators(api: Api) -> Tuple[Enumerator, ...]:
-    out: Dict[Tuple[str, str], Enumerator] = {}
+    out: Dict[tuple, Enumerator] = {}
     for constant in api.constants:
         prefix = next((p for p in ENUMS if constant.name.startswith(p)), None)
         if prefix is None:
             raise GeneratorError(f"{constant.name}: no enum in grouping.ENUMS takes it")
         e = Enumerator(ENUMS[prefix], constant.name[len(prefix):].lower(), constant.name, constant.value,
                        availability=constant.availability)
-        other = out.get((e.enum, e.name))
-        if other is None:
-            out[(e.enum, e.name)] = e
-        elif other.value != e.value:
+        same_name = [k for k in out if k[:2] == (e.enum, e.name)]
+        alias = next((k for k in same_name if out[k].value == e.value), None)
+        if alias is not None:
+            if e.constant == e.constant.upper():
+                # LIBSSH2_FX_LOCK_CONFlICT, libssh2's "initial mis-spelling", gives way.
+                out[alias] = e
+        elif any(out[k].availability == e.availability for k in same_name):
+            other = next(out[k] for k in same_name if out[k].availability == e.availability)
             raise GeneratorError(f"{other.constant} and {e.constant} would both be {e.enum}::{e.name}")
-        elif e.constant == e.constant.upper():
-            # LIBSSH2_FX_LOCK_CONFlICT, libssh2's "initial mis-spelling", gives way.
-            out[(e.enum, e.name)] = e
+        else:
+            out[(e.enum, e.name, e.availability)] = e   # a value that changed: one per release range
     return tuple(out.values())
 
 

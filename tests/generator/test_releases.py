@@ -146,3 +146,14 @@ def test_manifest_summary_adds_up_per_release():
     assert [s[0] for s in summary] == ["1.9.0", "1.10.0", "1.11.0", "1.11.1", "1.11.2_DEV"]
     for version, functions, macros, total, bound, not_bound in summary:
         assert int(functions) + int(macros) == int(total) == int(bound) + int(not_bound), version
+
+
+def test_constants_share_the_availability_mechanism(parse):
+    old = release(parse, 0x010900, "#define LIBSSH2_ERROR_OLD -40\n#define LIBSSH2_ERROR_MOVED -41\n")
+    new = release(parse, 0x010b01, "#define LIBSSH2_ERROR_MOVED -42\n#define LIBSSH2_ERROR_FRESH -43\n",
+                  hidden=("LIBSSH2_ERROR_MOVED",))
+    enumerators = {(e.name, e.value, e.availability) for e in build_binding(merge([old, new])).enumerators}
+    assert enumerators == {("old", -40, Availability(before=0x010b01)),
+                           ("moved", -41, Availability(before=0x010b01)),
+                           ("moved", -42, Availability(since=0x010b01, no_deprecated_since=0x010b01)),
+                           ("fresh", -43, Availability(since=0x010b01))}
