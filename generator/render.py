@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 from .model import Binding, GeneratorError, Method
 from .spelling import FILTERS, TESTS
@@ -110,15 +110,56 @@ def clang_format(text: str, path: str) -> str:
 
 
 def write(outputs: Dict[str, str], out_dir: str) -> None:
-    """Write each file atomically, so an interrupted run never leaves half a header."""
-    for path, text in outputs.items():
-        target = os.path.join(out_dir, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-")
-        try:
+    """Replace the output files as a set: every file is written beside its target first, and
+    only then are they moved into place; if anything fails, what was there stays as it was
+    (files already moved are put back) and the error names the path."""
+    staged: List[tuple] = []   # (temporary file, target)
+    try:
+        for path, text in outputs.items():
+            target = os.path.join(out_dir, path)
+            _os_step(lambda: os.makedirs(os.path.dirname(target), exist_ok=True), os.path.dirname(target))
+            fd, tmp = _os_step(lambda: tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-"), target)
+            staged.append((tmp, target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+                _os_step(lambda: f.write(text), target)
+        _replace_all(staged)
+    finally:
+        for tmp, _ in staged:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+
+
+def _replace_all(staged: Sequence[tuple]) -> None:
+    """Move each staged file over its target; on a failure, put back the targets already
+    replaced (kept as hard links until the whole set is in place)."""
+    done: List[tuple] = []     # (target, backup or None)
+    try:
+        for tmp, target in staged:
+            backup = None
+            if os.path.isfile(target):
+                backup = target + ".libssh2-hpp-previous"
+                if os.path.lexists(backup):   # left by a run that was killed
+                    _os_step(lambda: os.unlink(backup), backup)
+                _os_step(lambda: os.link(target, backup), backup)
+            done.append((target, backup))
+            _os_step(lambda: os.replace(tmp, target), target)
+    except GeneratorError:
+        for target, backup in reversed(done):
+            if backup and os.path.exists(backup):
+                os.replace(backup, target)
+            elif backup is None and os.path.isfile(target):
+                os.unlink(target)
+        raise
+    for _, backup in done:
+        if backup and os.path.exists(backup):
+            os.unlink(backup)
+
+
+def _os_step(step, path: str):
+    """Runs one file system step; an OSError becomes one line naming the path and the fix."""
+    try:
+        return step()
+    except OSError as exc:
+        raise GeneratorError(f"cannot write {path}: {exc.strerror or exc}; nothing was replaced "
+                             "(make the directory writable and remove what is in the way, "
+                             "or choose another --out-dir)") from exc
