@@ -89,9 +89,9 @@ def wrapper_receiver(m: Method, qualified: bool = False) -> str:
     return f"{'::libssh2::' if qualified else ''}{m.receiver_class} &{m.receiver.name}"
 
 
-def wrapper_call(m: Method) -> str:
+def wrapper_call(m: Method, scope: str) -> str:
     """The C call of an overload taking the owning class, through the wrapper's handle."""
-    return c_call(m, f"{m.receiver.name}.get()")
+    return c_call(m, wrapper_handle(m, scope))
 
 
 def adopt(m: Method, receiver_node: str, raw: str) -> str:
@@ -123,6 +123,17 @@ def trampoline_args(m: Method, kind: CallbackKind) -> Dict[str, str]:
         state = next(p for p in m.params if p.name == m.state_arg)
         args[m.state_arg] = "&state_pointer" if state.type.replace(" ", "").endswith("**") else "state_pointer"
     return args
+
+
+def checked_handle(m: Method, scope: str) -> str:
+    """The receiver's handle for an instance method: checked for emptiness in debug builds,
+    naming the method (LIBSSH2_HPP_ASSERT)."""
+    return f'checked("{scope}::{m.name}")'
+
+
+def wrapper_handle(m: Method, scope: str) -> str:
+    """The handle of a wrapper passed as the receiver, checked as checked_handle does."""
+    return f'detail::access::checked({m.receiver.name}, "{scope}::{m.name}")'
 
 
 def version_hex(num: int) -> str:
@@ -217,7 +228,8 @@ FILTERS = {f.__name__: f for f in (declare, param_decl, param_type, params_to_c,
                                    arg_names, c_call, guard, guard_open, guard_close, cxx_string,
                                    md_cell, version_hex, result_or_class, guarded, c_param_types,
                                    value_args, wrapper_receiver, wrapper_call, adopt, callable_params,
-                                   callable_overload_params, trampoline_args)}
+                                   callable_overload_params, trampoline_args, checked_handle,
+                                   wrapper_handle)}
 def factory_or_receiver(m: Method) -> bool:
     """A static method defined out of its class: it takes a wrapper or returns one."""
     return bool(m.receiver or m.returns_class)

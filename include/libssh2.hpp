@@ -20,6 +20,8 @@
 #include <libssh2_sftp.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -42,6 +44,31 @@ class knownhost;
 class publickey;
 struct errors_layer;     // <libssh2/errors.hpp>
 struct callbacks_layer;  // <libssh2/callbacks.hpp>
+
+namespace detail {
+
+// Reports a method called on an empty object (default-constructed, moved from, freed or
+// released): libssh2 would dereference a null handle.
+[[noreturn]] inline void misuse(const char *method) noexcept {
+    std::fprintf(stderr,
+                 "libssh2-hpp: %s called on an empty object (default-constructed, moved from, freed or "
+                 "released)\n",
+                 method);
+    std::abort();
+}
+
+}  // namespace detail
+
+// LIBSSH2_HPP_ASSERT(condition, method): how the binding reports misuse it can detect. By
+// default a message naming the class and method, then abort(), in debug builds only (gone
+// under NDEBUG, like assert). Define it before including <libssh2.hpp> to report otherwise.
+#ifndef LIBSSH2_HPP_ASSERT
+#ifdef NDEBUG
+#define LIBSSH2_HPP_ASSERT(condition, method) ((void)0)
+#else
+#define LIBSSH2_HPP_ASSERT(condition, method) ((condition) ? (void)0 : ::libssh2::detail::misuse(method))
+#endif
+#endif
 
 namespace detail {
 
@@ -86,6 +113,16 @@ inline void free_children(node *n) noexcept {
         free_children(child);
         if (child->handle && child->free_handle) child->free_handle(child->handle, child->session);
         child->handle = nullptr;
+    }
+}
+
+// Gives up the handles of n's descendants without freeing them (the caller took over n's
+// handle, and libssh2 frees them with it); their wrappers become empty.
+inline void release_children(node *n) noexcept {
+    for (node *child = n ? n->first_child : nullptr; child; child = child->next_sibling) {
+        release_children(child);
+        child->handle = nullptr;
+        child->free_handle = nullptr;
     }
 }
 
@@ -159,6 +196,12 @@ struct access {
         return wrapper.node_;
     }
 
+    // A wrapper's handle, for a function about to pass it to libssh2 (see T::checked).
+    template <class T>
+    static auto checked(const T &wrapper, const char *method) noexcept {
+        return wrapper.checked(method);
+    }
+
     // A new wrapper owning handle (or borrowing it, if !owned) that keeps parent alive.
     template <class T, class Raw>
     static T make(node *parent, Raw *handle, bool owned) noexcept {
@@ -199,9 +242,11 @@ public:
 
     // The raw handle, still owned by this object; null when empty.
     LIBSSH2_SESSION *get() const noexcept { return node_ ? static_cast<LIBSSH2_SESSION *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle.
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
     LIBSSH2_SESSION *release() noexcept {
         LIBSSH2_SESSION *handle = get();
+        detail::release_children(node_);
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
@@ -210,51 +255,59 @@ public:
     explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_session_abstract
-    void **abstract() noexcept { return detail::abstract_slot(node_, libssh2_session_abstract(get())); }
+    void **abstract() noexcept {
+        return detail::abstract_slot(node_, libssh2_session_abstract(checked("session::abstract")));
+    }
 
     // libssh2_session_banner_get
-    const char *banner_get() noexcept { return libssh2_session_banner_get(get()); }
+    const char *banner_get() noexcept { return libssh2_session_banner_get(checked("session::banner_get")); }
 
     // libssh2_session_banner_set
-    int banner_set(const char *banner) noexcept { return libssh2_session_banner_set(get(), banner); }
+    int banner_set(const char *banner) noexcept {
+        return libssh2_session_banner_set(checked("session::banner_set"), banner);
+    }
 
     // libssh2_session_block_directions
-    int block_directions() noexcept { return libssh2_session_block_directions(get()); }
+    int block_directions() noexcept { return libssh2_session_block_directions(checked("session::block_directions")); }
 
 #if LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_session_callback_set
     void *callback_set(int cbtype, void *callback) noexcept {
-        return libssh2_session_callback_set(get(), cbtype, callback);
+        return libssh2_session_callback_set(checked("session::callback_set"), cbtype, callback);
     }
 #else
     // libssh2_session_callback_set
     [[deprecated("since libssh2 1.11.1. Use libssh2_session_callback_set2()")]] void *callback_set(
         int cbtype, void *callback) noexcept {
-        return libssh2_session_callback_set(get(), cbtype, callback);
+        return libssh2_session_callback_set(checked("session::callback_set"), cbtype, callback);
     }
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01
     // libssh2_session_callback_set2
     libssh2_cb_generic *callback_set2(int cbtype, libssh2_cb_generic *callback) noexcept {
-        return libssh2_session_callback_set2(get(), cbtype, callback);
+        return libssh2_session_callback_set2(checked("session::callback_set2"), cbtype, callback);
     }
 #endif
 
     // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex)
-    int disconnect(const char *description) noexcept { return libssh2_session_disconnect(get(), description); }
+    int disconnect(const char *description) noexcept {
+        return libssh2_session_disconnect(checked("session::disconnect"), description);
+    }
 
     // libssh2_session_disconnect_ex
     int disconnect_ex(int reason, const char *description, const char *lang) noexcept {
-        return libssh2_session_disconnect_ex(get(), reason, description, lang);
+        return libssh2_session_disconnect_ex(checked("session::disconnect_ex"), reason, description, lang);
     }
 
     // libssh2_session_flag
-    int flag(int flag, int value) noexcept { return libssh2_session_flag(get(), flag, value); }
+    int flag(int flag, int value) noexcept { return libssh2_session_flag(checked("session::flag"), flag, value); }
 
     // libssh2_session_free
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     int free() noexcept {
+        if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
         const int rc = libssh2_session_free(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
@@ -262,81 +315,93 @@ public:
     }
 
     // libssh2_session_get_blocking
-    int get_blocking() noexcept { return libssh2_session_get_blocking(get()); }
+    int get_blocking() noexcept { return libssh2_session_get_blocking(checked("session::get_blocking")); }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     // libssh2_session_get_read_timeout
-    long get_read_timeout() noexcept { return libssh2_session_get_read_timeout(get()); }
+    long get_read_timeout() noexcept { return libssh2_session_get_read_timeout(checked("session::get_read_timeout")); }
 #endif
 
     // libssh2_session_get_timeout
-    long get_timeout() noexcept { return libssh2_session_get_timeout(get()); }
+    long get_timeout() noexcept { return libssh2_session_get_timeout(checked("session::get_timeout")); }
 
     // libssh2_session_handshake
-    int handshake(libssh2_socket_t sock) noexcept { return libssh2_session_handshake(get(), sock); }
+    int handshake(libssh2_socket_t sock) noexcept {
+        return libssh2_session_handshake(checked("session::handshake"), sock);
+    }
 
     // libssh2_session_hostkey
-    const char *hostkey(size_t *len, int *type) noexcept { return libssh2_session_hostkey(get(), len, type); }
+    const char *hostkey(size_t *len, int *type) noexcept {
+        return libssh2_session_hostkey(checked("session::hostkey"), len, type);
+    }
 
     // libssh2_session_last_errno
-    int last_errno() noexcept { return libssh2_session_last_errno(get()); }
+    int last_errno() noexcept { return libssh2_session_last_errno(checked("session::last_errno")); }
 
     // libssh2_session_last_error
     int last_error(char **errmsg, int *errmsg_len, int want_buf) noexcept {
-        return libssh2_session_last_error(get(), errmsg, errmsg_len, want_buf);
+        return libssh2_session_last_error(checked("session::last_error"), errmsg, errmsg_len, want_buf);
     }
 
     // libssh2_session_method_pref
     int method_pref(int method_type, const char *prefs) noexcept {
-        return libssh2_session_method_pref(get(), method_type, prefs);
+        return libssh2_session_method_pref(checked("session::method_pref"), method_type, prefs);
     }
 
     // libssh2_session_methods
-    const char *methods(int method_type) noexcept { return libssh2_session_methods(get(), method_type); }
+    const char *methods(int method_type) noexcept {
+        return libssh2_session_methods(checked("session::methods"), method_type);
+    }
 
     // libssh2_session_set_blocking
-    void set_blocking(int blocking) noexcept { return libssh2_session_set_blocking(get(), blocking); }
+    void set_blocking(int blocking) noexcept {
+        return libssh2_session_set_blocking(checked("session::set_blocking"), blocking);
+    }
 
     // libssh2_session_set_last_error
     int set_last_error(int errcode, const char *errmsg) noexcept {
-        return libssh2_session_set_last_error(get(), errcode, errmsg);
+        return libssh2_session_set_last_error(checked("session::set_last_error"), errcode, errmsg);
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     // libssh2_session_set_read_timeout
-    void set_read_timeout(long timeout_s) noexcept { return libssh2_session_set_read_timeout(get(), timeout_s); }
+    void set_read_timeout(long timeout_s) noexcept {
+        return libssh2_session_set_read_timeout(checked("session::set_read_timeout"), timeout_s);
+    }
 #endif
 
     // libssh2_session_set_timeout
-    void set_timeout(long timeout_ms) noexcept { return libssh2_session_set_timeout(get(), timeout_ms); }
+    void set_timeout(long timeout_ms) noexcept {
+        return libssh2_session_set_timeout(checked("session::set_timeout"), timeout_ms);
+    }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b02
     // libssh2_sign_sk
     int sign_sk(unsigned char **sig, size_t *sig_len, const unsigned char *data, size_t data_len,
                 void **abstract) noexcept {
-        return libssh2_sign_sk(get(), sig, sig_len, data, data_len, abstract);
+        return libssh2_sign_sk(checked("session::sign_sk"), sig, sig_len, data, data_len, abstract);
     }
 #endif
 
 #if LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_session_startup
-    int startup(int sock) noexcept { return libssh2_session_startup(get(), sock); }
+    int startup(int sock) noexcept { return libssh2_session_startup(checked("session::startup"), sock); }
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01 && !defined(LIBSSH2_NO_DEPRECATED)
     // libssh2_session_startup
     [[deprecated("since libssh2 1.2.8. Use libssh2_session_handshake()")]] int startup(int sock) noexcept {
-        return libssh2_session_startup(get(), sock);
+        return libssh2_session_startup(checked("session::startup"), sock);
     }
 #endif
 
     // libssh2_session_supported_algs
     int supported_algs(int method_type, const char ***algs) noexcept {
-        return libssh2_session_supported_algs(get(), method_type, algs);
+        return libssh2_session_supported_algs(checked("session::supported_algs"), method_type, algs);
     }
 
     // libssh2_session_get_timeout
-    long timeout() noexcept { return libssh2_session_get_timeout(get()); }
+    long timeout() noexcept { return libssh2_session_get_timeout(checked("session::timeout")); }
 
     // libssh2_session_init (macro for libssh2_session_init_ex)
     [[nodiscard]] static session init() noexcept;
@@ -379,6 +444,14 @@ public:
 private:
     friend struct detail::access;
 
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name.
+    LIBSSH2_SESSION *checked(const char *method) const noexcept {
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        (void)method;
+        return get();
+    }
+
     explicit session(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
@@ -420,9 +493,11 @@ public:
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_CHANNEL *get() const noexcept { return node_ ? static_cast<LIBSSH2_CHANNEL *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle.
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
     LIBSSH2_CHANNEL *release() noexcept {
         LIBSSH2_CHANNEL *handle = get();
+        detail::release_children(node_);
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
@@ -431,29 +506,31 @@ public:
     explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_channel_close
-    int close() noexcept { return libssh2_channel_close(get()); }
+    int close() noexcept { return libssh2_channel_close(checked("channel::close")); }
 
     // libssh2_channel_eof
-    int eof() noexcept { return libssh2_channel_eof(get()); }
+    int eof() noexcept { return libssh2_channel_eof(checked("channel::eof")); }
 
     // libssh2_channel_exec (macro for libssh2_channel_process_startup)
     int exec(const char *command) noexcept {
-        return libssh2_channel_process_startup(get(), "exec", sizeof("exec") - 1, command,
+        return libssh2_channel_process_startup(checked("channel::exec"), "exec", sizeof("exec") - 1, command,
                                                static_cast<unsigned int>(std::strlen(command)));
     }
 
     // libssh2_channel_flush (macro for libssh2_channel_flush_ex)
-    int flush() noexcept { return libssh2_channel_flush(get()); }
+    int flush() noexcept { return libssh2_channel_flush(checked("channel::flush")); }
 
     // libssh2_channel_flush_ex
-    int flush_ex(int streamid) noexcept { return libssh2_channel_flush_ex(get(), streamid); }
+    int flush_ex(int streamid) noexcept { return libssh2_channel_flush_ex(checked("channel::flush_ex"), streamid); }
 
     // libssh2_channel_flush_stderr (macro for libssh2_channel_flush_ex)
-    int flush_stderr() noexcept { return libssh2_channel_flush_stderr(get()); }
+    int flush_stderr() noexcept { return libssh2_channel_flush_stderr(checked("channel::flush_stderr")); }
 
     // libssh2_channel_free
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     int free() noexcept {
+        if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
         const int rc = libssh2_channel_free(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
@@ -463,182 +540,203 @@ public:
     // libssh2_channel_get_exit_signal
     int get_exit_signal(char **exitsignal, size_t *exitsignal_len, char **errmsg, size_t *errmsg_len, char **langtag,
                         size_t *langtag_len) noexcept {
-        return libssh2_channel_get_exit_signal(get(), exitsignal, exitsignal_len, errmsg, errmsg_len, langtag,
-                                               langtag_len);
+        return libssh2_channel_get_exit_signal(checked("channel::get_exit_signal"), exitsignal, exitsignal_len, errmsg,
+                                               errmsg_len, langtag, langtag_len);
     }
 
     // libssh2_channel_get_exit_status
-    int get_exit_status() noexcept { return libssh2_channel_get_exit_status(get()); }
+    int get_exit_status() noexcept { return libssh2_channel_get_exit_status(checked("channel::get_exit_status")); }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_channel_handle_extended_data
     [[deprecated("since libssh2 1.1.0. libssh2_channel_handle_extended_data2()")]] void handle_extended_data(
         int ignore_mode) noexcept {
-        return libssh2_channel_handle_extended_data(get(), ignore_mode);
+        return libssh2_channel_handle_extended_data(checked("channel::handle_extended_data"), ignore_mode);
     }
 #endif
 
     // libssh2_channel_handle_extended_data2
     int handle_extended_data2(int ignore_mode) noexcept {
-        return libssh2_channel_handle_extended_data2(get(), ignore_mode);
+        return libssh2_channel_handle_extended_data2(checked("channel::handle_extended_data2"), ignore_mode);
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b02
     // libssh2_channel_has_exit_status
-    int has_exit_status() noexcept { return libssh2_channel_has_exit_status(get()); }
+    int has_exit_status() noexcept { return libssh2_channel_has_exit_status(checked("channel::has_exit_status")); }
 #endif
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_channel_ignore_extended_data (macro for libssh2_channel_handle_extended_data)
     [[deprecated("DEPRECATED since 0.3.0. Use libssh2_channel_handle_extended_data2().")]] void ignore_extended_data(
         int ignore) noexcept {
-        return libssh2_channel_ignore_extended_data(get(), ignore);
+        return libssh2_channel_ignore_extended_data(checked("channel::ignore_extended_data"), ignore);
     }
 #endif
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_poll_channel_read
-    int poll_channel_read(int extended) noexcept { return libssh2_poll_channel_read(get(), extended); }
+    int poll_channel_read(int extended) noexcept {
+        return libssh2_poll_channel_read(checked("channel::poll_channel_read"), extended);
+    }
 #endif
 
     // libssh2_channel_process_startup
     int process_startup(const char *request, unsigned int request_len, const char *message,
                         unsigned int message_len) noexcept {
-        return libssh2_channel_process_startup(get(), request, request_len, message, message_len);
+        return libssh2_channel_process_startup(checked("channel::process_startup"), request, request_len, message,
+                                               message_len);
     }
 
     // libssh2_channel_read (macro for libssh2_channel_read_ex)
-    ssize_t read(char *buf, size_t buflen) noexcept { return libssh2_channel_read(get(), buf, buflen); }
+    ssize_t read(char *buf, size_t buflen) noexcept {
+        return libssh2_channel_read(checked("channel::read"), buf, buflen);
+    }
 
     // libssh2_channel_read_ex
     ssize_t read_ex(int stream_id, char *buf, size_t buflen) noexcept {
-        return libssh2_channel_read_ex(get(), stream_id, buf, buflen);
+        return libssh2_channel_read_ex(checked("channel::read_ex"), stream_id, buf, buflen);
     }
 
     // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex)
-    ssize_t read_stderr(char *buf, size_t buflen) noexcept { return libssh2_channel_read_stderr(get(), buf, buflen); }
+    ssize_t read_stderr(char *buf, size_t buflen) noexcept {
+        return libssh2_channel_read_stderr(checked("channel::read_stderr"), buf, buflen);
+    }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_channel_receive_window_adjust
     [[deprecated("since libssh2 1.1.0. Use libssh2_channel_receive_window_adjust2()")]] unsigned long
     receive_window_adjust(unsigned long adjustment, unsigned char force) noexcept {
-        return libssh2_channel_receive_window_adjust(get(), adjustment, force);
+        return libssh2_channel_receive_window_adjust(checked("channel::receive_window_adjust"), adjustment, force);
     }
 #endif
 
     // libssh2_channel_receive_window_adjust2
     int receive_window_adjust2(unsigned long adjustment, unsigned char force, unsigned int *storewindow) noexcept {
-        return libssh2_channel_receive_window_adjust2(get(), adjustment, force, storewindow);
+        return libssh2_channel_receive_window_adjust2(checked("channel::receive_window_adjust2"), adjustment, force,
+                                                      storewindow);
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010a00
     // libssh2_channel_request_auth_agent
-    int request_auth_agent() noexcept { return libssh2_channel_request_auth_agent(get()); }
+    int request_auth_agent() noexcept {
+        return libssh2_channel_request_auth_agent(checked("channel::request_auth_agent"));
+    }
 #endif
 
     // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex)
     int request_pty(const char *term) noexcept {
-        return libssh2_channel_request_pty_ex(get(), term, static_cast<unsigned int>(std::strlen(term)), NULL, 0,
-                                              LIBSSH2_TERM_WIDTH, LIBSSH2_TERM_HEIGHT, LIBSSH2_TERM_WIDTH_PX,
-                                              LIBSSH2_TERM_HEIGHT_PX);
+        return libssh2_channel_request_pty_ex(checked("channel::request_pty"), term,
+                                              static_cast<unsigned int>(std::strlen(term)), NULL, 0, LIBSSH2_TERM_WIDTH,
+                                              LIBSSH2_TERM_HEIGHT, LIBSSH2_TERM_WIDTH_PX, LIBSSH2_TERM_HEIGHT_PX);
     }
 
     // libssh2_channel_request_pty_ex
     int request_pty_ex(const char *term, unsigned int term_len, const char *modes, unsigned int modes_len, int width,
                        int height, int width_px, int height_px) noexcept {
-        return libssh2_channel_request_pty_ex(get(), term, term_len, modes, modes_len, width, height, width_px,
-                                              height_px);
+        return libssh2_channel_request_pty_ex(checked("channel::request_pty_ex"), term, term_len, modes, modes_len,
+                                              width, height, width_px, height_px);
     }
 
     // libssh2_channel_request_pty_size (macro for libssh2_channel_request_pty_size_ex)
     int request_pty_size(int width, int height) noexcept {
-        return libssh2_channel_request_pty_size(get(), width, height);
+        return libssh2_channel_request_pty_size(checked("channel::request_pty_size"), width, height);
     }
 
     // libssh2_channel_request_pty_size_ex
     int request_pty_size_ex(int width, int height, int width_px, int height_px) noexcept {
-        return libssh2_channel_request_pty_size_ex(get(), width, height, width_px, height_px);
+        return libssh2_channel_request_pty_size_ex(checked("channel::request_pty_size_ex"), width, height, width_px,
+                                                   height_px);
     }
 
     // libssh2_channel_send_eof
-    int send_eof() noexcept { return libssh2_channel_send_eof(get()); }
+    int send_eof() noexcept { return libssh2_channel_send_eof(checked("channel::send_eof")); }
 
     // libssh2_channel_set_blocking
-    void set_blocking(int blocking) noexcept { return libssh2_channel_set_blocking(get(), blocking); }
+    void set_blocking(int blocking) noexcept {
+        return libssh2_channel_set_blocking(checked("channel::set_blocking"), blocking);
+    }
 
     // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex)
     int setenv(const char *varname, const char *value) noexcept {
-        return libssh2_channel_setenv_ex(get(), varname, static_cast<unsigned int>(std::strlen(varname)), value,
+        return libssh2_channel_setenv_ex(checked("channel::setenv"), varname,
+                                         static_cast<unsigned int>(std::strlen(varname)), value,
                                          static_cast<unsigned int>(std::strlen(value)));
     }
 
     // libssh2_channel_setenv_ex
     int setenv_ex(const char *varname, unsigned int varname_len, const char *value, unsigned int value_len) noexcept {
-        return libssh2_channel_setenv_ex(get(), varname, varname_len, value, value_len);
+        return libssh2_channel_setenv_ex(checked("channel::setenv_ex"), varname, varname_len, value, value_len);
     }
 
     // libssh2_channel_shell (macro for libssh2_channel_process_startup)
-    int shell() noexcept { return libssh2_channel_shell(get()); }
+    int shell() noexcept { return libssh2_channel_shell(checked("channel::shell")); }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     // libssh2_channel_signal (macro for libssh2_channel_signal_ex)
-    int signal(const char *signame) noexcept { return libssh2_channel_signal_ex(get(), signame, std::strlen(signame)); }
+    int signal(const char *signame) noexcept {
+        return libssh2_channel_signal_ex(checked("channel::signal"), signame, std::strlen(signame));
+    }
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     // libssh2_channel_signal_ex
     int signal_ex(const char *signame, size_t signame_len) noexcept {
-        return libssh2_channel_signal_ex(get(), signame, signame_len);
+        return libssh2_channel_signal_ex(checked("channel::signal_ex"), signame, signame_len);
     }
 #endif
 
     // libssh2_channel_subsystem (macro for libssh2_channel_process_startup)
     int subsystem(const char *subsystem) noexcept {
-        return libssh2_channel_process_startup(get(), "subsystem", sizeof("subsystem") - 1, subsystem,
-                                               static_cast<unsigned int>(std::strlen(subsystem)));
+        return libssh2_channel_process_startup(checked("channel::subsystem"), "subsystem", sizeof("subsystem") - 1,
+                                               subsystem, static_cast<unsigned int>(std::strlen(subsystem)));
     }
 
     // libssh2_channel_wait_closed
-    int wait_closed() noexcept { return libssh2_channel_wait_closed(get()); }
+    int wait_closed() noexcept { return libssh2_channel_wait_closed(checked("channel::wait_closed")); }
 
     // libssh2_channel_wait_eof
-    int wait_eof() noexcept { return libssh2_channel_wait_eof(get()); }
+    int wait_eof() noexcept { return libssh2_channel_wait_eof(checked("channel::wait_eof")); }
 
     // libssh2_channel_window_read (macro for libssh2_channel_window_read_ex)
-    unsigned long window_read() noexcept { return libssh2_channel_window_read(get()); }
+    unsigned long window_read() noexcept { return libssh2_channel_window_read(checked("channel::window_read")); }
 
     // libssh2_channel_window_read_ex
     unsigned long window_read_ex(unsigned long *read_avail, unsigned long *window_size_initial) noexcept {
-        return libssh2_channel_window_read_ex(get(), read_avail, window_size_initial);
+        return libssh2_channel_window_read_ex(checked("channel::window_read_ex"), read_avail, window_size_initial);
     }
 
     // libssh2_channel_window_write (macro for libssh2_channel_window_write_ex)
-    unsigned long window_write() noexcept { return libssh2_channel_window_write(get()); }
+    unsigned long window_write() noexcept { return libssh2_channel_window_write(checked("channel::window_write")); }
 
     // libssh2_channel_window_write_ex
     unsigned long window_write_ex(unsigned long *window_size_initial) noexcept {
-        return libssh2_channel_window_write_ex(get(), window_size_initial);
+        return libssh2_channel_window_write_ex(checked("channel::window_write_ex"), window_size_initial);
     }
 
     // libssh2_channel_write (macro for libssh2_channel_write_ex)
-    ssize_t write(const char *buf, size_t buflen) noexcept { return libssh2_channel_write(get(), buf, buflen); }
+    ssize_t write(const char *buf, size_t buflen) noexcept {
+        return libssh2_channel_write(checked("channel::write"), buf, buflen);
+    }
 
     // libssh2_channel_write_ex
     ssize_t write_ex(int stream_id, const char *buf, size_t buflen) noexcept {
-        return libssh2_channel_write_ex(get(), stream_id, buf, buflen);
+        return libssh2_channel_write_ex(checked("channel::write_ex"), stream_id, buf, buflen);
     }
 
     // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex)
     ssize_t write_stderr(const char *buf, size_t buflen) noexcept {
-        return libssh2_channel_write_stderr(get(), buf, buflen);
+        return libssh2_channel_write_stderr(checked("channel::write_stderr"), buf, buflen);
     }
 
     // libssh2_channel_x11_req (macro for libssh2_channel_x11_req_ex)
-    int x11_req(int screen_number) noexcept { return libssh2_channel_x11_req(get(), screen_number); }
+    int x11_req(int screen_number) noexcept {
+        return libssh2_channel_x11_req(checked("channel::x11_req"), screen_number);
+    }
 
     // libssh2_channel_x11_req_ex
     int x11_req_ex(int single_connection, const char *auth_proto, const char *auth_cookie, int screen_number) noexcept {
-        return libssh2_channel_x11_req_ex(get(), single_connection, auth_proto, auth_cookie, screen_number);
+        return libssh2_channel_x11_req_ex(checked("channel::x11_req_ex"), single_connection, auth_proto, auth_cookie,
+                                          screen_number);
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
@@ -710,6 +808,14 @@ public:
 private:
     friend struct detail::access;
 
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name.
+    LIBSSH2_CHANNEL *checked(const char *method) const noexcept {
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        (void)method;
+        return get();
+    }
+
     explicit channel(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
@@ -748,9 +854,11 @@ public:
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_LISTENER *get() const noexcept { return node_ ? static_cast<LIBSSH2_LISTENER *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle.
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
     LIBSSH2_LISTENER *release() noexcept {
         LIBSSH2_LISTENER *handle = get();
+        detail::release_children(node_);
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
@@ -763,7 +871,9 @@ public:
 
     // libssh2_channel_forward_cancel
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     int forward_cancel() noexcept {
+        if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
         const int rc = libssh2_channel_forward_cancel(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
@@ -772,6 +882,14 @@ public:
 
 private:
     friend struct detail::access;
+
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name.
+    LIBSSH2_LISTENER *checked(const char *method) const noexcept {
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        (void)method;
+        return get();
+    }
 
     explicit listener(detail::owned_node node) noexcept : node_(node.value) {}
 
@@ -812,9 +930,11 @@ public:
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_SFTP *get() const noexcept { return node_ ? static_cast<LIBSSH2_SFTP *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle.
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
     LIBSSH2_SFTP *release() noexcept {
         LIBSSH2_SFTP *handle = get();
+        detail::release_children(node_);
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
@@ -826,22 +946,22 @@ public:
     [[nodiscard]] channel get_channel() noexcept;
 
     // libssh2_sftp_last_error
-    unsigned long last_error() noexcept { return libssh2_sftp_last_error(get()); }
+    unsigned long last_error() noexcept { return libssh2_sftp_last_error(checked("sftp::last_error")); }
 
     // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex)
     int lstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
-        return libssh2_sftp_stat_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), LIBSSH2_SFTP_LSTAT,
-                                    attrs);
+        return libssh2_sftp_stat_ex(checked("sftp::lstat"), path, static_cast<unsigned int>(std::strlen(path)),
+                                    LIBSSH2_SFTP_LSTAT, attrs);
     }
 
     // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex)
     int mkdir(const char *path, long mode) noexcept {
-        return libssh2_sftp_mkdir_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), mode);
+        return libssh2_sftp_mkdir_ex(checked("sftp::mkdir"), path, static_cast<unsigned int>(std::strlen(path)), mode);
     }
 
     // libssh2_sftp_mkdir_ex
     int mkdir_ex(const char *path, unsigned int path_len, long mode) noexcept {
-        return libssh2_sftp_mkdir_ex(get(), path, path_len, mode);
+        return libssh2_sftp_mkdir_ex(checked("sftp::mkdir_ex"), path, path_len, mode);
     }
 
     // libssh2_sftp_open (macro for libssh2_sftp_open_ex)
@@ -869,8 +989,8 @@ public:
 #if LIBSSH2_VERSION_NUM >= 0x010b01
     // libssh2_sftp_posix_rename (macro for libssh2_sftp_posix_rename_ex)
     int posix_rename(const char *sourcefile, const char *destfile) noexcept {
-        return libssh2_sftp_posix_rename_ex(get(), sourcefile, std::strlen(sourcefile), destfile,
-                                            std::strlen(destfile));
+        return libssh2_sftp_posix_rename_ex(checked("sftp::posix_rename"), sourcefile, std::strlen(sourcefile),
+                                            destfile, std::strlen(destfile));
     }
 #endif
 
@@ -878,57 +998,59 @@ public:
     // libssh2_sftp_posix_rename_ex
     int posix_rename_ex(const char *source_filename, size_t source_filename_len, const char *dest_filename,
                         size_t dest_filename_len) noexcept {
-        return libssh2_sftp_posix_rename_ex(get(), source_filename, source_filename_len, dest_filename,
-                                            dest_filename_len);
+        return libssh2_sftp_posix_rename_ex(checked("sftp::posix_rename_ex"), source_filename, source_filename_len,
+                                            dest_filename, dest_filename_len);
     }
 #endif
 
     // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex)
     int readlink(const char *path, char *target, unsigned int maxlen) noexcept {
-        return libssh2_sftp_symlink_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), target, maxlen,
-                                       LIBSSH2_SFTP_READLINK);
+        return libssh2_sftp_symlink_ex(checked("sftp::readlink"), path, static_cast<unsigned int>(std::strlen(path)),
+                                       target, maxlen, LIBSSH2_SFTP_READLINK);
     }
 
     // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex)
     int realpath(const char *path, char *target, unsigned int maxlen) noexcept {
-        return libssh2_sftp_symlink_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), target, maxlen,
-                                       LIBSSH2_SFTP_REALPATH);
+        return libssh2_sftp_symlink_ex(checked("sftp::realpath"), path, static_cast<unsigned int>(std::strlen(path)),
+                                       target, maxlen, LIBSSH2_SFTP_REALPATH);
     }
 
     // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex)
     int rename(const char *sourcefile, const char *destfile) noexcept {
-        return libssh2_sftp_rename_ex(get(), sourcefile, static_cast<unsigned int>(std::strlen(sourcefile)), destfile,
-                                      static_cast<unsigned int>(std::strlen(destfile)),
-                                      LIBSSH2_SFTP_RENAME_OVERWRITE | LIBSSH2_SFTP_RENAME_ATOMIC |
-                                          LIBSSH2_SFTP_RENAME_NATIVE);
+        return libssh2_sftp_rename_ex(
+            checked("sftp::rename"), sourcefile, static_cast<unsigned int>(std::strlen(sourcefile)), destfile,
+            static_cast<unsigned int>(std::strlen(destfile)),
+            LIBSSH2_SFTP_RENAME_OVERWRITE | LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE);
     }
 
     // libssh2_sftp_rename_ex
     int rename_ex(const char *source_filename, unsigned int source_filename_len, const char *dest_filename,
                   unsigned int dest_filename_len, long flags) noexcept {
-        return libssh2_sftp_rename_ex(get(), source_filename, source_filename_len, dest_filename, dest_filename_len,
-                                      flags);
+        return libssh2_sftp_rename_ex(checked("sftp::rename_ex"), source_filename, source_filename_len, dest_filename,
+                                      dest_filename_len, flags);
     }
 
     // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex)
     int rmdir(const char *path) noexcept {
-        return libssh2_sftp_rmdir_ex(get(), path, static_cast<unsigned int>(std::strlen(path)));
+        return libssh2_sftp_rmdir_ex(checked("sftp::rmdir"), path, static_cast<unsigned int>(std::strlen(path)));
     }
 
     // libssh2_sftp_rmdir_ex
     int rmdir_ex(const char *path, unsigned int path_len) noexcept {
-        return libssh2_sftp_rmdir_ex(get(), path, path_len);
+        return libssh2_sftp_rmdir_ex(checked("sftp::rmdir_ex"), path, path_len);
     }
 
     // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex)
     int setstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
-        return libssh2_sftp_stat_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), LIBSSH2_SFTP_SETSTAT,
-                                    attrs);
+        return libssh2_sftp_stat_ex(checked("sftp::setstat"), path, static_cast<unsigned int>(std::strlen(path)),
+                                    LIBSSH2_SFTP_SETSTAT, attrs);
     }
 
     // libssh2_sftp_shutdown
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     int shutdown() noexcept {
+        if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
         const int rc = libssh2_sftp_shutdown(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
@@ -937,40 +1059,42 @@ public:
 
     // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex)
     int stat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
-        return libssh2_sftp_stat_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), LIBSSH2_SFTP_STAT,
-                                    attrs);
+        return libssh2_sftp_stat_ex(checked("sftp::stat"), path, static_cast<unsigned int>(std::strlen(path)),
+                                    LIBSSH2_SFTP_STAT, attrs);
     }
 
     // libssh2_sftp_stat_ex
     int stat_ex(const char *path, unsigned int path_len, int stat_type, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
-        return libssh2_sftp_stat_ex(get(), path, path_len, stat_type, attrs);
+        return libssh2_sftp_stat_ex(checked("sftp::stat_ex"), path, path_len, stat_type, attrs);
     }
 
     // libssh2_sftp_statvfs
     int statvfs(const char *path, size_t path_len, LIBSSH2_SFTP_STATVFS *st) noexcept {
-        return libssh2_sftp_statvfs(get(), path, path_len, st);
+        return libssh2_sftp_statvfs(checked("sftp::statvfs"), path, path_len, st);
     }
 
     // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex)
     int symlink(const char *orig, char *linkpath) noexcept {
-        return libssh2_sftp_symlink_ex(get(), orig, static_cast<unsigned int>(std::strlen(orig)), linkpath,
-                                       static_cast<unsigned int>(std::strlen(linkpath)), LIBSSH2_SFTP_SYMLINK);
+        return libssh2_sftp_symlink_ex(checked("sftp::symlink"), orig, static_cast<unsigned int>(std::strlen(orig)),
+                                       linkpath, static_cast<unsigned int>(std::strlen(linkpath)),
+                                       LIBSSH2_SFTP_SYMLINK);
     }
 
     // libssh2_sftp_symlink_ex
     int symlink_ex(const char *path, unsigned int path_len, char *target, unsigned int target_len,
                    int link_type) noexcept {
-        return libssh2_sftp_symlink_ex(get(), path, path_len, target, target_len, link_type);
+        return libssh2_sftp_symlink_ex(checked("sftp::symlink_ex"), path, path_len, target, target_len, link_type);
     }
 
     // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex)
     int unlink(const char *filename) noexcept {
-        return libssh2_sftp_unlink_ex(get(), filename, static_cast<unsigned int>(std::strlen(filename)));
+        return libssh2_sftp_unlink_ex(checked("sftp::unlink"), filename,
+                                      static_cast<unsigned int>(std::strlen(filename)));
     }
 
     // libssh2_sftp_unlink_ex
     int unlink_ex(const char *filename, unsigned int filename_len) noexcept {
-        return libssh2_sftp_unlink_ex(get(), filename, filename_len);
+        return libssh2_sftp_unlink_ex(checked("sftp::unlink_ex"), filename, filename_len);
     }
 
     // libssh2_sftp_close (macro for libssh2_sftp_close_handle)
@@ -1074,6 +1198,14 @@ public:
 private:
     friend struct detail::access;
 
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name.
+    LIBSSH2_SFTP *checked(const char *method) const noexcept {
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        (void)method;
+        return get();
+    }
+
     explicit sftp(detail::owned_node node) noexcept : node_(node.value) {}
 
     static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
@@ -1114,9 +1246,11 @@ public:
     LIBSSH2_SFTP_HANDLE *get() const noexcept {
         return node_ ? static_cast<LIBSSH2_SFTP_HANDLE *>(node_->handle) : nullptr;
     }
-    // Gives up ownership: the caller frees the handle.
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
     LIBSSH2_SFTP_HANDLE *release() noexcept {
         LIBSSH2_SFTP_HANDLE *handle = get();
+        detail::release_children(node_);
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
@@ -1126,7 +1260,9 @@ public:
 
     // libssh2_sftp_close (macro for libssh2_sftp_close_handle)
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     int close() noexcept {
+        if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
         const int rc = libssh2_sftp_close(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
@@ -1135,7 +1271,9 @@ public:
 
     // libssh2_sftp_close_handle
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     int close_handle() noexcept {
+        if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
         const int rc = libssh2_sftp_close_handle(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
@@ -1144,7 +1282,9 @@ public:
 
     // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle)
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     int closedir() noexcept {
+        if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
         const int rc = libssh2_sftp_closedir(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
@@ -1152,62 +1292,81 @@ public:
     }
 
     // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex)
-    int fsetstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_fsetstat(get(), attrs); }
+    int fsetstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
+        return libssh2_sftp_fsetstat(checked("sftp_handle::fsetstat"), attrs);
+    }
 
     // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex)
-    int fstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept { return libssh2_sftp_fstat(get(), attrs); }
+    int fstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
+        return libssh2_sftp_fstat(checked("sftp_handle::fstat"), attrs);
+    }
 
     // libssh2_sftp_fstat_ex
     int fstat_ex(LIBSSH2_SFTP_ATTRIBUTES *attrs, int setstat) noexcept {
-        return libssh2_sftp_fstat_ex(get(), attrs, setstat);
+        return libssh2_sftp_fstat_ex(checked("sftp_handle::fstat_ex"), attrs, setstat);
     }
 
     // libssh2_sftp_fstatvfs
-    int fstatvfs(LIBSSH2_SFTP_STATVFS *st) noexcept { return libssh2_sftp_fstatvfs(get(), st); }
+    int fstatvfs(LIBSSH2_SFTP_STATVFS *st) noexcept {
+        return libssh2_sftp_fstatvfs(checked("sftp_handle::fstatvfs"), st);
+    }
 
     // libssh2_sftp_fsync
-    int fsync() noexcept { return libssh2_sftp_fsync(get()); }
+    int fsync() noexcept { return libssh2_sftp_fsync(checked("sftp_handle::fsync")); }
 
     // libssh2_sftp_read
     ssize_t read(char *buffer, size_t buffer_maxlen) noexcept {
-        return libssh2_sftp_read(get(), buffer, buffer_maxlen);
+        return libssh2_sftp_read(checked("sftp_handle::read"), buffer, buffer_maxlen);
     }
 
     // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex)
     int readdir(char *buffer, size_t buffer_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
-        return libssh2_sftp_readdir(get(), buffer, buffer_maxlen, attrs);
+        return libssh2_sftp_readdir(checked("sftp_handle::readdir"), buffer, buffer_maxlen, attrs);
     }
 
     // libssh2_sftp_readdir_ex
     int readdir_ex(char *buffer, size_t buffer_maxlen, char *longentry, size_t longentry_maxlen,
                    LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
-        return libssh2_sftp_readdir_ex(get(), buffer, buffer_maxlen, longentry, longentry_maxlen, attrs);
+        return libssh2_sftp_readdir_ex(checked("sftp_handle::readdir_ex"), buffer, buffer_maxlen, longentry,
+                                       longentry_maxlen, attrs);
     }
 
     // libssh2_sftp_rewind (macro for libssh2_sftp_seek64)
-    void rewind() noexcept { return libssh2_sftp_rewind(get()); }
+    void rewind() noexcept { return libssh2_sftp_rewind(checked("sftp_handle::rewind")); }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_sftp_seek
-    void seek(size_t offset) noexcept { return libssh2_sftp_seek(get(), offset); }
+    void seek(size_t offset) noexcept { return libssh2_sftp_seek(checked("sftp_handle::seek"), offset); }
 #endif
 
     // libssh2_sftp_seek64
-    void seek64(libssh2_uint64_t offset) noexcept { return libssh2_sftp_seek64(get(), offset); }
+    void seek64(libssh2_uint64_t offset) noexcept {
+        return libssh2_sftp_seek64(checked("sftp_handle::seek64"), offset);
+    }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_sftp_tell
-    size_t tell() noexcept { return libssh2_sftp_tell(get()); }
+    size_t tell() noexcept { return libssh2_sftp_tell(checked("sftp_handle::tell")); }
 #endif
 
     // libssh2_sftp_tell64
-    libssh2_uint64_t tell64() noexcept { return libssh2_sftp_tell64(get()); }
+    libssh2_uint64_t tell64() noexcept { return libssh2_sftp_tell64(checked("sftp_handle::tell64")); }
 
     // libssh2_sftp_write
-    ssize_t write(const char *buffer, size_t count) noexcept { return libssh2_sftp_write(get(), buffer, count); }
+    ssize_t write(const char *buffer, size_t count) noexcept {
+        return libssh2_sftp_write(checked("sftp_handle::write"), buffer, count);
+    }
 
 private:
     friend struct detail::access;
+
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name.
+    LIBSSH2_SFTP_HANDLE *checked(const char *method) const noexcept {
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        (void)method;
+        return get();
+    }
 
     explicit sftp_handle(detail::owned_node node) noexcept : node_(node.value) {}
 
@@ -1248,9 +1407,11 @@ public:
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_AGENT *get() const noexcept { return node_ ? static_cast<LIBSSH2_AGENT *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle.
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
     LIBSSH2_AGENT *release() noexcept {
         LIBSSH2_AGENT *handle = get();
+        detail::release_children(node_);
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
@@ -1259,14 +1420,16 @@ public:
     explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_agent_connect
-    int connect() noexcept { return libssh2_agent_connect(get()); }
+    int connect() noexcept { return libssh2_agent_connect(checked("agent::connect")); }
 
     // libssh2_agent_disconnect
-    int disconnect() noexcept { return libssh2_agent_disconnect(get()); }
+    int disconnect() noexcept { return libssh2_agent_disconnect(checked("agent::disconnect")); }
 
     // libssh2_agent_free
     // Frees the handle now, after what it owns; this object is then empty.
+    // On an empty object it does nothing, in every build.
     void free() noexcept {
+        if (!get()) return;
         detail::free_children(node_);
         libssh2_agent_free(get());
         forget();
@@ -1274,29 +1437,33 @@ public:
 
     // libssh2_agent_get_identity
     int get_identity(struct libssh2_agent_publickey **store, struct libssh2_agent_publickey *prev) noexcept {
-        return libssh2_agent_get_identity(get(), store, prev);
+        return libssh2_agent_get_identity(checked("agent::get_identity"), store, prev);
     }
 
     // libssh2_agent_get_identity_path
-    const char *get_identity_path() noexcept { return libssh2_agent_get_identity_path(get()); }
+    const char *get_identity_path() noexcept {
+        return libssh2_agent_get_identity_path(checked("agent::get_identity_path"));
+    }
 
     // libssh2_agent_list_identities
-    int list_identities() noexcept { return libssh2_agent_list_identities(get()); }
+    int list_identities() noexcept { return libssh2_agent_list_identities(checked("agent::list_identities")); }
 
     // libssh2_agent_set_identity_path
-    void set_identity_path(const char *path) noexcept { return libssh2_agent_set_identity_path(get(), path); }
+    void set_identity_path(const char *path) noexcept {
+        return libssh2_agent_set_identity_path(checked("agent::set_identity_path"), path);
+    }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     // libssh2_agent_sign
     int sign(struct libssh2_agent_publickey *identity, unsigned char **sig, size_t *s_len, const unsigned char *data,
              size_t d_len, const char *method, unsigned int method_len) noexcept {
-        return libssh2_agent_sign(get(), identity, sig, s_len, data, d_len, method, method_len);
+        return libssh2_agent_sign(checked("agent::sign"), identity, sig, s_len, data, d_len, method, method_len);
     }
 #endif
 
     // libssh2_agent_userauth
     int userauth(const char *username, struct libssh2_agent_publickey *identity) noexcept {
-        return libssh2_agent_userauth(get(), username, identity);
+        return libssh2_agent_userauth(checked("agent::userauth"), username, identity);
     }
 
     // libssh2_agent_init
@@ -1305,6 +1472,14 @@ public:
 
 private:
     friend struct detail::access;
+
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name.
+    LIBSSH2_AGENT *checked(const char *method) const noexcept {
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        (void)method;
+        return get();
+    }
 
     explicit agent(detail::owned_node node) noexcept : node_(node.value) {}
 
@@ -1346,9 +1521,11 @@ public:
     LIBSSH2_KNOWNHOSTS *get() const noexcept {
         return node_ ? static_cast<LIBSSH2_KNOWNHOSTS *>(node_->handle) : nullptr;
     }
-    // Gives up ownership: the caller frees the handle.
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
     LIBSSH2_KNOWNHOSTS *release() noexcept {
         LIBSSH2_KNOWNHOSTS *handle = get();
+        detail::release_children(node_);
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
@@ -1360,34 +1537,39 @@ public:
     // libssh2_knownhost_add
     int add(const char *host, const char *salt, const char *key, size_t keylen, int typemask,
             struct libssh2_knownhost **store) noexcept {
-        return libssh2_knownhost_add(get(), host, salt, key, keylen, typemask, store);
+        return libssh2_knownhost_add(checked("knownhost::add"), host, salt, key, keylen, typemask, store);
     }
 #endif
 
     // libssh2_knownhost_addc
     int addc(const char *host, const char *salt, const char *key, size_t keylen, const char *comment, size_t commentlen,
              int typemask, struct libssh2_knownhost **store) noexcept {
-        return libssh2_knownhost_addc(get(), host, salt, key, keylen, comment, commentlen, typemask, store);
+        return libssh2_knownhost_addc(checked("knownhost::addc"), host, salt, key, keylen, comment, commentlen,
+                                      typemask, store);
     }
 
     // libssh2_knownhost_check
     int check(const char *host, const char *key, size_t keylen, int typemask,
               struct libssh2_knownhost **store) noexcept {
-        return libssh2_knownhost_check(get(), host, key, keylen, typemask, store);
+        return libssh2_knownhost_check(checked("knownhost::check"), host, key, keylen, typemask, store);
     }
 
     // libssh2_knownhost_checkp
     int checkp(const char *host, int port, const char *key, size_t keylen, int typemask,
                struct libssh2_knownhost **store) noexcept {
-        return libssh2_knownhost_checkp(get(), host, port, key, keylen, typemask, store);
+        return libssh2_knownhost_checkp(checked("knownhost::checkp"), host, port, key, keylen, typemask, store);
     }
 
     // libssh2_knownhost_del
-    int del(struct libssh2_knownhost *entry) noexcept { return libssh2_knownhost_del(get(), entry); }
+    int del(struct libssh2_knownhost *entry) noexcept {
+        return libssh2_knownhost_del(checked("knownhost::del"), entry);
+    }
 
     // libssh2_knownhost_free
     // Frees the handle now, after what it owns; this object is then empty.
+    // On an empty object it does nothing, in every build.
     void free() noexcept {
+        if (!get()) return;
         detail::free_children(node_);
         libssh2_knownhost_free(get());
         forget();
@@ -1395,25 +1577,27 @@ public:
 
     // libssh2_knownhost_get
     int get(struct libssh2_knownhost **store, struct libssh2_knownhost *prev) noexcept {
-        return libssh2_knownhost_get(get(), store, prev);
+        return libssh2_knownhost_get(checked("knownhost::get"), store, prev);
     }
 
     // libssh2_knownhost_readfile
-    int readfile(const char *filename, int type) noexcept { return libssh2_knownhost_readfile(get(), filename, type); }
+    int readfile(const char *filename, int type) noexcept {
+        return libssh2_knownhost_readfile(checked("knownhost::readfile"), filename, type);
+    }
 
     // libssh2_knownhost_readline
     int readline(const char *line, size_t len, int type) noexcept {
-        return libssh2_knownhost_readline(get(), line, len, type);
+        return libssh2_knownhost_readline(checked("knownhost::readline"), line, len, type);
     }
 
     // libssh2_knownhost_writefile
     int writefile(const char *filename, int type) noexcept {
-        return libssh2_knownhost_writefile(get(), filename, type);
+        return libssh2_knownhost_writefile(checked("knownhost::writefile"), filename, type);
     }
 
     // libssh2_knownhost_writeline
     int writeline(struct libssh2_knownhost *known, char *buffer, size_t buflen, size_t *outlen, int type) noexcept {
-        return libssh2_knownhost_writeline(get(), known, buffer, buflen, outlen, type);
+        return libssh2_knownhost_writeline(checked("knownhost::writeline"), known, buffer, buflen, outlen, type);
     }
 
     // libssh2_knownhost_init
@@ -1424,6 +1608,14 @@ public:
 
 private:
     friend struct detail::access;
+
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name.
+    LIBSSH2_KNOWNHOSTS *checked(const char *method) const noexcept {
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        (void)method;
+        return get();
+    }
 
     explicit knownhost(detail::owned_node node) noexcept : node_(node.value) {}
 
@@ -1465,9 +1657,11 @@ public:
     LIBSSH2_PUBLICKEY *get() const noexcept {
         return node_ ? static_cast<LIBSSH2_PUBLICKEY *>(node_->handle) : nullptr;
     }
-    // Gives up ownership: the caller frees the handle.
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
     LIBSSH2_PUBLICKEY *release() noexcept {
         LIBSSH2_PUBLICKEY *handle = get();
+        detail::release_children(node_);
         if (node_) node_->free_handle = nullptr;
         detail::drop(node_);
         node_ = nullptr;
@@ -1478,7 +1672,7 @@ public:
     // libssh2_publickey_add (macro for libssh2_publickey_add_ex)
     int add(const unsigned char *name, const unsigned char *blob, unsigned long blob_len, char overwrite,
             unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept {
-        return libssh2_publickey_add_ex(get(), name,
+        return libssh2_publickey_add_ex(checked("publickey::add"), name,
                                         static_cast<unsigned long>(std::strlen(reinterpret_cast<const char *>(name))),
                                         blob, blob_len, overwrite, num_attrs, attrs);
     }
@@ -1486,32 +1680,38 @@ public:
     // libssh2_publickey_add_ex
     int add_ex(const unsigned char *name, unsigned long name_len, const unsigned char *blob, unsigned long blob_len,
                char overwrite, unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept {
-        return libssh2_publickey_add_ex(get(), name, name_len, blob, blob_len, overwrite, num_attrs, attrs);
+        return libssh2_publickey_add_ex(checked("publickey::add_ex"), name, name_len, blob, blob_len, overwrite,
+                                        num_attrs, attrs);
     }
 
     // libssh2_publickey_list_fetch
     int list_fetch(unsigned long *num_keys, libssh2_publickey_list **pkey_list) noexcept {
-        return libssh2_publickey_list_fetch(get(), num_keys, pkey_list);
+        return libssh2_publickey_list_fetch(checked("publickey::list_fetch"), num_keys, pkey_list);
     }
 
     // libssh2_publickey_list_free
-    void list_free(libssh2_publickey_list *pkey_list) noexcept { return libssh2_publickey_list_free(get(), pkey_list); }
+    void list_free(libssh2_publickey_list *pkey_list) noexcept {
+        return libssh2_publickey_list_free(checked("publickey::list_free"), pkey_list);
+    }
 
     // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex)
     int remove(const unsigned char *name, const unsigned char *blob, unsigned long blob_len) noexcept {
         return libssh2_publickey_remove_ex(
-            get(), name, static_cast<unsigned long>(std::strlen(reinterpret_cast<const char *>(name))), blob, blob_len);
+            checked("publickey::remove"), name,
+            static_cast<unsigned long>(std::strlen(reinterpret_cast<const char *>(name))), blob, blob_len);
     }
 
     // libssh2_publickey_remove_ex
     int remove_ex(const unsigned char *name, unsigned long name_len, const unsigned char *blob,
                   unsigned long blob_len) noexcept {
-        return libssh2_publickey_remove_ex(get(), name, name_len, blob, blob_len);
+        return libssh2_publickey_remove_ex(checked("publickey::remove_ex"), name, name_len, blob, blob_len);
     }
 
     // libssh2_publickey_shutdown
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     int shutdown() noexcept {
+        if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
         const int rc = libssh2_publickey_shutdown(get());
         if (rc != LIBSSH2_ERROR_EAGAIN) forget();
@@ -1526,6 +1726,14 @@ public:
 
 private:
     friend struct detail::access;
+
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name.
+    LIBSSH2_PUBLICKEY *checked(const char *method) const noexcept {
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        (void)method;
+        return get();
+    }
 
     explicit publickey(detail::owned_node node) noexcept : node_(node.value) {}
 
@@ -1554,7 +1762,7 @@ inline int decode(LIBSSH2_SESSION *session, char **dest, unsigned int *dest_len,
 }
 inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_len, const char *src,
                   unsigned int src_len) noexcept {
-    return libssh2_base64_decode(session.get(), dest, dest_len, src, src_len);
+    return libssh2_base64_decode(detail::access::checked(session, "base64::decode"), dest, dest_len, src, src_len);
 }
 #endif
 
@@ -1566,7 +1774,7 @@ inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_l
 }
 [[deprecated("since libssh2 1.0.")]] inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_len,
                                                        const char *src, unsigned int src_len) noexcept {
-    return libssh2_base64_decode(session.get(), dest, dest_len, src, src_len);
+    return libssh2_base64_decode(detail::access::checked(session, "base64::decode"), dest, dest_len, src, src_len);
 }
 #endif
 
@@ -1579,7 +1787,7 @@ inline const char *hash(LIBSSH2_SESSION *session, int hash_type) noexcept {
     return libssh2_hostkey_hash(session, hash_type);
 }
 inline const char *hash(::libssh2::session &session, int hash_type) noexcept {
-    return libssh2_hostkey_hash(session.get(), hash_type);
+    return libssh2_hostkey_hash(detail::access::checked(session, "hostkey::hash"), hash_type);
 }
 
 }  // namespace hostkey
@@ -1591,7 +1799,7 @@ inline void config(LIBSSH2_SESSION *session, int want_reply, unsigned int interv
     return libssh2_keepalive_config(session, want_reply, interval_s);
 }
 inline void config(::libssh2::session &session, int want_reply, unsigned int interval_s) noexcept {
-    return libssh2_keepalive_config(session.get(), want_reply, interval_s);
+    return libssh2_keepalive_config(detail::access::checked(session, "keepalive::config"), want_reply, interval_s);
 }
 
 // libssh2_keepalive_send
@@ -1599,7 +1807,7 @@ inline int send(LIBSSH2_SESSION *session, int *seconds_to_next) noexcept {
     return libssh2_keepalive_send(session, seconds_to_next);
 }
 inline int send(::libssh2::session &session, int *seconds_to_next) noexcept {
-    return libssh2_keepalive_send(session.get(), seconds_to_next);
+    return libssh2_keepalive_send(detail::access::checked(session, "keepalive::send"), seconds_to_next);
 }
 
 }  // namespace keepalive
@@ -1615,7 +1823,8 @@ namespace scp {
 [[deprecated("since libssh2 1.7.0. Use libssh2_scp_recv2()")]] [[nodiscard]] inline channel recv(
     ::libssh2::session &session, const char *path, struct stat *sb) noexcept {
     return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_scp_recv(session.get(), path, sb), true);
+                                         libssh2_scp_recv(detail::access::checked(session, "scp::recv"), path, sb),
+                                         true);
 }
 #endif
 
@@ -1626,7 +1835,8 @@ namespace scp {
 }
 [[nodiscard]] inline channel recv2(::libssh2::session &session, const char *path, libssh2_struct_stat *sb) noexcept {
     return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_scp_recv2(session.get(), path, sb), true);
+                                         libssh2_scp_recv2(detail::access::checked(session, "scp::recv2"), path, sb),
+                                         true);
 }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
@@ -1635,8 +1845,9 @@ namespace scp {
     return libssh2_scp_send(session, path, mode, size);
 }
 [[nodiscard]] inline channel send(::libssh2::session &session, const char *path, int mode, size_t size) noexcept {
-    return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_scp_send(session.get(), path, mode, size), true);
+    return detail::access::make<channel>(
+        detail::root(detail::access::node_of(session)),
+        libssh2_scp_send(detail::access::checked(session, "scp::send"), path, mode, size), true);
 }
 #endif
 
@@ -1647,8 +1858,9 @@ namespace scp {
 }
 [[nodiscard]] inline channel send64(::libssh2::session &session, const char *path, int mode, libssh2_int64_t size,
                                     time_t mtime, time_t atime) noexcept {
-    return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_scp_send64(session.get(), path, mode, size, mtime, atime), true);
+    return detail::access::make<channel>(
+        detail::root(detail::access::node_of(session)),
+        libssh2_scp_send64(detail::access::checked(session, "scp::send64"), path, mode, size, mtime, atime), true);
 }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
@@ -1659,8 +1871,9 @@ namespace scp {
 }
 [[nodiscard]] inline channel send_ex(::libssh2::session &session, const char *path, int mode, size_t size, long mtime,
                                      long atime) noexcept {
-    return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_scp_send_ex(session.get(), path, mode, size, mtime, atime), true);
+    return detail::access::make<channel>(
+        detail::root(detail::access::node_of(session)),
+        libssh2_scp_send_ex(detail::access::checked(session, "scp::send_ex"), path, mode, size, mtime, atime), true);
 }
 #endif
 
@@ -1673,12 +1886,14 @@ inline int sethandler(LIBSSH2_SESSION *session, void *context, libssh2_trace_han
     return libssh2_trace_sethandler(session, context, callback);
 }
 inline int sethandler(::libssh2::session &session, void *context, libssh2_trace_handler_func callback) noexcept {
-    return libssh2_trace_sethandler(session.get(), context, callback);
+    return libssh2_trace_sethandler(detail::access::checked(session, "trace::sethandler"), context, callback);
 }
 
 // libssh2_trace
 inline int trace(LIBSSH2_SESSION *session, int bitmask) noexcept { return libssh2_trace(session, bitmask); }
-inline int trace(::libssh2::session &session, int bitmask) noexcept { return libssh2_trace(session.get(), bitmask); }
+inline int trace(::libssh2::session &session, int bitmask) noexcept {
+    return libssh2_trace(detail::access::checked(session, "trace::trace"), bitmask);
+}
 
 }  // namespace trace
 
@@ -1686,13 +1901,15 @@ namespace userauth {
 
 // libssh2_userauth_authenticated
 inline int authenticated(LIBSSH2_SESSION *session) noexcept { return libssh2_userauth_authenticated(session); }
-inline int authenticated(::libssh2::session &session) noexcept { return libssh2_userauth_authenticated(session.get()); }
+inline int authenticated(::libssh2::session &session) noexcept {
+    return libssh2_userauth_authenticated(detail::access::checked(session, "userauth::authenticated"));
+}
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 // libssh2_userauth_banner
 inline int banner(LIBSSH2_SESSION *session, char **banner) noexcept { return libssh2_userauth_banner(session, banner); }
 inline int banner(::libssh2::session &session, char **banner) noexcept {
-    return libssh2_userauth_banner(session.get(), banner);
+    return libssh2_userauth_banner(detail::access::checked(session, "userauth::banner"), banner);
 }
 #endif
 
@@ -1707,9 +1924,9 @@ inline int hostbased_fromfile(LIBSSH2_SESSION *session, const char *username, co
 inline int hostbased_fromfile(::libssh2::session &session, const char *username, const char *pubkeyfile,
                               const char *privkeyfile, const char *passphrase, const char *hostname) noexcept {
     return libssh2_userauth_hostbased_fromfile_ex(
-        session.get(), username, static_cast<unsigned int>(std::strlen(username)), pubkeyfile, privkeyfile, passphrase,
-        hostname, static_cast<unsigned int>(std::strlen(hostname)), username,
-        static_cast<unsigned int>(std::strlen(username)));
+        detail::access::checked(session, "userauth::hostbased_fromfile"), username,
+        static_cast<unsigned int>(std::strlen(username)), pubkeyfile, privkeyfile, passphrase, hostname,
+        static_cast<unsigned int>(std::strlen(hostname)), username, static_cast<unsigned int>(std::strlen(username)));
 }
 
 // libssh2_userauth_hostbased_fromfile_ex
@@ -1724,9 +1941,9 @@ inline int hostbased_fromfile_ex(::libssh2::session &session, const char *userna
                                  const char *pubkeyfile, const char *privkeyfile, const char *passphrase,
                                  const char *hostname, unsigned int hostname_len, const char *local_username,
                                  unsigned int local_username_len) noexcept {
-    return libssh2_userauth_hostbased_fromfile_ex(session.get(), username, username_len, pubkeyfile, privkeyfile,
-                                                  passphrase, hostname, hostname_len, local_username,
-                                                  local_username_len);
+    return libssh2_userauth_hostbased_fromfile_ex(detail::access::checked(session, "userauth::hostbased_fromfile_ex"),
+                                                  username, username_len, pubkeyfile, privkeyfile, passphrase, hostname,
+                                                  hostname_len, local_username, local_username_len);
 }
 
 // libssh2_userauth_keyboard_interactive (macro for libssh2_userauth_keyboard_interactive_ex)
@@ -1741,8 +1958,9 @@ inline int keyboard_interactive(::libssh2::session &session, const char *usernam
                                 void (*response_callback)(const char *, int, const char *, int, int,
                                                           const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
                                                           LIBSSH2_USERAUTH_KBDINT_RESPONSE *, void **)) noexcept {
-    return libssh2_userauth_keyboard_interactive_ex(
-        session.get(), username, static_cast<unsigned int>(std::strlen(username)), response_callback);
+    return libssh2_userauth_keyboard_interactive_ex(detail::access::checked(session, "userauth::keyboard_interactive"),
+                                                    username, static_cast<unsigned int>(std::strlen(username)),
+                                                    response_callback);
 }
 
 // libssh2_userauth_keyboard_interactive_ex
@@ -1756,7 +1974,9 @@ inline int keyboard_interactive_ex(::libssh2::session &session, const char *user
                                    void (*response_callback)(const char *, int, const char *, int, int,
                                                              const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
                                                              LIBSSH2_USERAUTH_KBDINT_RESPONSE *, void **)) noexcept {
-    return libssh2_userauth_keyboard_interactive_ex(session.get(), username, username_len, response_callback);
+    return libssh2_userauth_keyboard_interactive_ex(
+        detail::access::checked(session, "userauth::keyboard_interactive_ex"), username, username_len,
+        response_callback);
 }
 
 // libssh2_userauth_list
@@ -1764,7 +1984,7 @@ inline char *list(LIBSSH2_SESSION *session, const char *username, unsigned int u
     return libssh2_userauth_list(session, username, username_len);
 }
 inline char *list(::libssh2::session &session, const char *username, unsigned int username_len) noexcept {
-    return libssh2_userauth_list(session.get(), username, username_len);
+    return libssh2_userauth_list(detail::access::checked(session, "userauth::list"), username, username_len);
 }
 
 // libssh2_userauth_password (macro for libssh2_userauth_password_ex)
@@ -1773,8 +1993,9 @@ inline int password(LIBSSH2_SESSION *session, const char *username, const char *
                                         static_cast<unsigned int>(std::strlen(password)), NULL);
 }
 inline int password(::libssh2::session &session, const char *username, const char *password) noexcept {
-    return libssh2_userauth_password_ex(session.get(), username, static_cast<unsigned int>(std::strlen(username)),
-                                        password, static_cast<unsigned int>(std::strlen(password)), NULL);
+    return libssh2_userauth_password_ex(detail::access::checked(session, "userauth::password"), username,
+                                        static_cast<unsigned int>(std::strlen(username)), password,
+                                        static_cast<unsigned int>(std::strlen(password)), NULL);
 }
 
 // libssh2_userauth_password_ex
@@ -1786,8 +2007,8 @@ inline int password_ex(LIBSSH2_SESSION *session, const char *username, unsigned 
 inline int password_ex(::libssh2::session &session, const char *username, unsigned int username_len,
                        const char *password, unsigned int password_len,
                        void (*passwd_change_cb)(LIBSSH2_SESSION *, char **, int *, void **)) noexcept {
-    return libssh2_userauth_password_ex(session.get(), username, username_len, password, password_len,
-                                        passwd_change_cb);
+    return libssh2_userauth_password_ex(detail::access::checked(session, "userauth::password_ex"), username,
+                                        username_len, password, password_len, passwd_change_cb);
 }
 
 // libssh2_userauth_publickey
@@ -1803,7 +2024,8 @@ inline int publickey(::libssh2::session &session, const char *username, const un
                      int (*sign_callback)(LIBSSH2_SESSION *, unsigned char **, size_t *, const unsigned char *, size_t,
                                           void **),
                      void **abstract) noexcept {
-    return libssh2_userauth_publickey(session.get(), username, pubkeydata, pubkeydata_len, sign_callback, abstract);
+    return libssh2_userauth_publickey(detail::access::checked(session, "userauth::publickey"), username, pubkeydata,
+                                      pubkeydata_len, sign_callback, abstract);
 }
 
 // libssh2_userauth_publickey_fromfile (macro for libssh2_userauth_publickey_fromfile_ex)
@@ -1814,8 +2036,9 @@ inline int publickey_fromfile(LIBSSH2_SESSION *session, const char *username, co
 }
 inline int publickey_fromfile(::libssh2::session &session, const char *username, const char *pubkeyfile,
                               const char *privkeyfile, const char *passphrase) noexcept {
-    return libssh2_userauth_publickey_fromfile_ex(
-        session.get(), username, static_cast<unsigned int>(std::strlen(username)), pubkeyfile, privkeyfile, passphrase);
+    return libssh2_userauth_publickey_fromfile_ex(detail::access::checked(session, "userauth::publickey_fromfile"),
+                                                  username, static_cast<unsigned int>(std::strlen(username)),
+                                                  pubkeyfile, privkeyfile, passphrase);
 }
 
 // libssh2_userauth_publickey_fromfile_ex
@@ -1825,8 +2048,8 @@ inline int publickey_fromfile_ex(LIBSSH2_SESSION *session, const char *username,
 }
 inline int publickey_fromfile_ex(::libssh2::session &session, const char *username, unsigned int username_len,
                                  const char *pubkeyfile, const char *privkeyfile, const char *passphrase) noexcept {
-    return libssh2_userauth_publickey_fromfile_ex(session.get(), username, username_len, pubkeyfile, privkeyfile,
-                                                  passphrase);
+    return libssh2_userauth_publickey_fromfile_ex(detail::access::checked(session, "userauth::publickey_fromfile_ex"),
+                                                  username, username_len, pubkeyfile, privkeyfile, passphrase);
 }
 
 // libssh2_userauth_publickey_frommemory
@@ -1839,8 +2062,9 @@ inline int publickey_frommemory(LIBSSH2_SESSION *session, const char *username, 
 inline int publickey_frommemory(::libssh2::session &session, const char *username, size_t username_len,
                                 const char *pubkeyblob, size_t pubkeyblob_len, const char *privkeyblob,
                                 size_t privkeyblob_len, const char *passphrase) noexcept {
-    return libssh2_userauth_publickey_frommemory(session.get(), username, username_len, pubkeyblob, pubkeyblob_len,
-                                                 privkeyblob, privkeyblob_len, passphrase);
+    return libssh2_userauth_publickey_frommemory(detail::access::checked(session, "userauth::publickey_frommemory"),
+                                                 username, username_len, pubkeyblob, pubkeyblob_len, privkeyblob,
+                                                 privkeyblob_len, passphrase);
 }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
@@ -1860,8 +2084,9 @@ inline int publickey_sk(::libssh2::session &session, const char *username, size_
                         int (*sign_callback)(LIBSSH2_SESSION *, LIBSSH2_SK_SIG_INFO *, const unsigned char *, size_t,
                                              int, uint8_t, const char *, const unsigned char *, size_t, void **),
                         void **abstract) noexcept {
-    return libssh2_userauth_publickey_sk(session.get(), username, username_len, publickeydata, publickeydata_len,
-                                         privkeyblob, privkeyblob_len, passphrase, sign_callback, abstract);
+    return libssh2_userauth_publickey_sk(detail::access::checked(session, "userauth::publickey_sk"), username,
+                                         username_len, publickeydata, publickeydata_len, privkeyblob, privkeyblob_len,
+                                         passphrase, sign_callback, abstract);
 }
 #endif
 
@@ -1873,7 +2098,7 @@ inline int banner_set(LIBSSH2_SESSION *session, const char *banner) noexcept {
     return libssh2_banner_set(session, banner);
 }
 inline int banner_set(::libssh2::session &session, const char *banner) noexcept {
-    return libssh2_banner_set(session.get(), banner);
+    return libssh2_banner_set(detail::access::checked(session, "libssh2::banner_set"), banner);
 }
 #endif
 
@@ -1885,7 +2110,7 @@ inline int banner_set(::libssh2::session &session, const char *banner) noexcept 
 }
 [[deprecated("since libssh2 1.4.0. Use libssh2_session_banner_set()")]] inline int banner_set(
     ::libssh2::session &session, const char *banner) noexcept {
-    return libssh2_banner_set(session.get(), banner);
+    return libssh2_banner_set(detail::access::checked(session, "libssh2::banner_set"), banner);
 }
 #endif
 
@@ -1904,7 +2129,9 @@ inline void exit() noexcept { return libssh2_exit(); }
 
 // libssh2_free
 inline void free(LIBSSH2_SESSION *session, void *ptr) noexcept { return libssh2_free(session, ptr); }
-inline void free(::libssh2::session &session, void *ptr) noexcept { return libssh2_free(session.get(), ptr); }
+inline void free(::libssh2::session &session, void *ptr) noexcept {
+    return libssh2_free(detail::access::checked(session, "libssh2::free"), ptr);
+}
 
 // libssh2_init
 inline int init(int flags) noexcept { return libssh2_init(flags); }
@@ -2256,20 +2483,25 @@ inline channel channel::direct_streamlocal_ex(session &session, const char *sock
                                               int sport) noexcept {
     return detail::access::make<channel>(
         detail::root(detail::access::node_of(session)),
-        libssh2_channel_direct_streamlocal_ex(session.get(), socket_path, shost, sport), true);
+        libssh2_channel_direct_streamlocal_ex(detail::access::checked(session, "channel::direct_streamlocal_ex"),
+                                              socket_path, shost, sport),
+        true);
 }
 #endif
 
 inline channel channel::direct_tcpip(session &session, const char *host, int port) noexcept {
-    return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_channel_direct_tcpip(session.get(), host, port), true);
+    return detail::access::make<channel>(
+        detail::root(detail::access::node_of(session)),
+        libssh2_channel_direct_tcpip(detail::access::checked(session, "channel::direct_tcpip"), host, port), true);
 }
 
 inline channel channel::direct_tcpip_ex(session &session, const char *host, int port, const char *shost,
                                         int sport) noexcept {
-    return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_channel_direct_tcpip_ex(session.get(), host, port, shost, sport),
-                                         true);
+    return detail::access::make<channel>(
+        detail::root(detail::access::node_of(session)),
+        libssh2_channel_direct_tcpip_ex(detail::access::checked(session, "channel::direct_tcpip_ex"), host, port, shost,
+                                        sport),
+        true);
 }
 
 inline channel channel::forward_accept(listener &listener) noexcept { return listener.forward_accept(); }
@@ -2277,48 +2509,54 @@ inline channel channel::forward_accept(listener &listener) noexcept { return lis
 inline int channel::forward_cancel(listener &listener) noexcept { return listener.forward_cancel(); }
 
 inline listener channel::forward_listen(session &session, int port) noexcept {
-    return detail::access::make<listener>(detail::root(detail::access::node_of(session)),
-                                          libssh2_channel_forward_listen(session.get(), port), true);
+    return detail::access::make<listener>(
+        detail::root(detail::access::node_of(session)),
+        libssh2_channel_forward_listen(detail::access::checked(session, "channel::forward_listen"), port), true);
 }
 
 inline listener channel::forward_listen_ex(session &session, const char *host, int port, int *bound_port,
                                            int queue_maxsize) noexcept {
     return detail::access::make<listener>(
         detail::root(detail::access::node_of(session)),
-        libssh2_channel_forward_listen_ex(session.get(), host, port, bound_port, queue_maxsize), true);
+        libssh2_channel_forward_listen_ex(detail::access::checked(session, "channel::forward_listen_ex"), host, port,
+                                          bound_port, queue_maxsize),
+        true);
 }
 
 inline channel channel::open_ex(session &session, const char *channel_type, unsigned int channel_type_len,
                                 unsigned int window_size, unsigned int packet_size, const char *message,
                                 unsigned int message_len) noexcept {
     return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_channel_open_ex(session.get(), channel_type, channel_type_len,
-                                                                 window_size, packet_size, message, message_len),
+                                         libssh2_channel_open_ex(detail::access::checked(session, "channel::open_ex"),
+                                                                 channel_type, channel_type_len, window_size,
+                                                                 packet_size, message, message_len),
                                          true);
 }
 
 inline channel channel::open_session(session &session) noexcept {
-    return detail::access::make<channel>(detail::root(detail::access::node_of(session)),
-                                         libssh2_channel_open_session(session.get()), true);
+    return detail::access::make<channel>(
+        detail::root(detail::access::node_of(session)),
+        libssh2_channel_open_session(detail::access::checked(session, "channel::open_session")), true);
 }
 
 inline listener::listener(session &parent, LIBSSH2_LISTENER *handle) noexcept
     : listener(detail::access::make<listener>(detail::access::node_of(parent), handle, true)) {}
 
 inline channel listener::forward_accept() noexcept {
-    return detail::access::make<channel>(detail::root(node_), libssh2_channel_forward_accept(get()), true);
+    return detail::access::make<channel>(detail::root(node_),
+                                         libssh2_channel_forward_accept(checked("listener::forward_accept")), true);
 }
 
 inline sftp::sftp(session &parent, LIBSSH2_SFTP *handle) noexcept
     : sftp(detail::access::make<sftp>(detail::access::node_of(parent), handle, true)) {}
 
 inline channel sftp::get_channel() noexcept {
-    return detail::access::make<channel>(node_, libssh2_sftp_get_channel(get()), false);
+    return detail::access::make<channel>(node_, libssh2_sftp_get_channel(checked("sftp::get_channel")), false);
 }
 
 inline sftp_handle sftp::open(const char *filename, unsigned long flags, long mode) noexcept {
     return detail::access::make<sftp_handle>(node_,
-                                             libssh2_sftp_open_ex(get(), filename,
+                                             libssh2_sftp_open_ex(checked("sftp::open"), filename,
                                                                   static_cast<unsigned int>(std::strlen(filename)),
                                                                   flags, mode, LIBSSH2_SFTP_OPENFILE),
                                              true);
@@ -2327,32 +2565,36 @@ inline sftp_handle sftp::open(const char *filename, unsigned long flags, long mo
 inline sftp_handle sftp::open_ex(const char *filename, unsigned int filename_len, unsigned long flags, long mode,
                                  int open_type) noexcept {
     return detail::access::make<sftp_handle>(
-        node_, libssh2_sftp_open_ex(get(), filename, filename_len, flags, mode, open_type), true);
+        node_, libssh2_sftp_open_ex(checked("sftp::open_ex"), filename, filename_len, flags, mode, open_type), true);
 }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 inline sftp_handle sftp::open_ex_r(const char *filename, size_t filename_len, unsigned long flags, long mode,
                                    int open_type, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
     return detail::access::make<sftp_handle>(
-        node_, libssh2_sftp_open_ex_r(get(), filename, filename_len, flags, mode, open_type, attrs), true);
+        node_,
+        libssh2_sftp_open_ex_r(checked("sftp::open_ex_r"), filename, filename_len, flags, mode, open_type, attrs),
+        true);
 }
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 inline sftp_handle sftp::open_r(const char *filename, unsigned long flags, long mode,
                                 LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
-    return detail::access::make<sftp_handle>(
-        node_,
-        libssh2_sftp_open_ex_r(get(), filename, std::strlen(filename), flags, mode, LIBSSH2_SFTP_OPENFILE, attrs),
-        true);
+    return detail::access::make<sftp_handle>(node_,
+                                             libssh2_sftp_open_ex_r(checked("sftp::open_r"), filename,
+                                                                    std::strlen(filename), flags, mode,
+                                                                    LIBSSH2_SFTP_OPENFILE, attrs),
+                                             true);
 }
 #endif
 
 inline sftp_handle sftp::opendir(const char *path) noexcept {
-    return detail::access::make<sftp_handle>(
-        node_,
-        libssh2_sftp_open_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), 0, 0, LIBSSH2_SFTP_OPENDIR),
-        true);
+    return detail::access::make<sftp_handle>(node_,
+                                             libssh2_sftp_open_ex(checked("sftp::opendir"), path,
+                                                                  static_cast<unsigned int>(std::strlen(path)), 0, 0,
+                                                                  LIBSSH2_SFTP_OPENDIR),
+                                             true);
 }
 
 inline int sftp::close(sftp_handle &handle) noexcept { return handle.close(); }
@@ -2376,8 +2618,8 @@ inline int sftp::fstatvfs(sftp_handle &handle, LIBSSH2_SFTP_STATVFS *st) noexcep
 inline int sftp::fsync(sftp_handle &handle) noexcept { return handle.fsync(); }
 
 inline sftp sftp::init(session &session) noexcept {
-    return detail::access::make<sftp>(detail::root(detail::access::node_of(session)), libssh2_sftp_init(session.get()),
-                                      true);
+    return detail::access::make<sftp>(detail::root(detail::access::node_of(session)),
+                                      libssh2_sftp_init(detail::access::checked(session, "sftp::init")), true);
 }
 
 inline ssize_t sftp::read(sftp_handle &handle, char *buffer, size_t buffer_maxlen) noexcept {
@@ -2420,7 +2662,7 @@ inline agent::agent(session &parent, LIBSSH2_AGENT *handle) noexcept
 
 inline agent agent::init(session &session) noexcept {
     return detail::access::make<agent>(detail::root(detail::access::node_of(session)),
-                                       libssh2_agent_init(session.get()), true);
+                                       libssh2_agent_init(detail::access::checked(session, "agent::init")), true);
 }
 
 inline knownhost::knownhost(session &parent, LIBSSH2_KNOWNHOSTS *handle) noexcept
@@ -2428,7 +2670,8 @@ inline knownhost::knownhost(session &parent, LIBSSH2_KNOWNHOSTS *handle) noexcep
 
 inline knownhost knownhost::init(session &session) noexcept {
     return detail::access::make<knownhost>(detail::root(detail::access::node_of(session)),
-                                           libssh2_knownhost_init(session.get()), true);
+                                           libssh2_knownhost_init(detail::access::checked(session, "knownhost::init")),
+                                           true);
 }
 
 inline publickey::publickey(session &parent, LIBSSH2_PUBLICKEY *handle) noexcept
@@ -2436,7 +2679,8 @@ inline publickey::publickey(session &parent, LIBSSH2_PUBLICKEY *handle) noexcept
 
 inline publickey publickey::init(session &session) noexcept {
     return detail::access::make<publickey>(detail::root(detail::access::node_of(session)),
-                                           libssh2_publickey_init(session.get()), true);
+                                           libssh2_publickey_init(detail::access::checked(session, "publickey::init")),
+                                           true);
 }
 
 }  // namespace libssh2

@@ -8,10 +8,37 @@
 #include <libssh2.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <new>
 
 namespace libssh2 {
 // libssh2.hpp begins
+namespace detail {
+
+// Reports a method called on an empty object (default-constructed, moved from, freed or
+// released): libssh2 would dereference a null handle.
+[[noreturn]] inline void misuse(const char *method) noexcept {
+    std::fprintf(stderr,
+                 "libssh2-hpp: %s called on an empty object (default-constructed, moved from, freed or "
+                 "released)\n",
+                 method);
+    std::abort();
+}
+
+}  // namespace detail
+
+// LIBSSH2_HPP_ASSERT(condition, method): how the binding reports misuse it can detect. By
+// default a message naming the class and method, then abort(), in debug builds only (gone
+// under NDEBUG, like assert). Define it before including <libssh2.hpp> to report otherwise.
+#ifndef LIBSSH2_HPP_ASSERT
+#ifdef NDEBUG
+#define LIBSSH2_HPP_ASSERT(condition, method) ((void)0)
+#else
+#define LIBSSH2_HPP_ASSERT(condition, method) ((condition) ? (void)0 : ::libssh2::detail::misuse(method))
+#endif
+#endif
+
 namespace detail {
 
 // One owned libssh2 handle and the node of the handle it depends on. Every handle class
@@ -55,6 +82,16 @@ inline void free_children(node *n) noexcept {
         free_children(child);
         if (child->handle && child->free_handle) child->free_handle(child->handle, child->session);
         child->handle = nullptr;
+    }
+}
+
+// Gives up the handles of n's descendants without freeing them (the caller took over n's
+// handle, and libssh2 frees them with it); their wrappers become empty.
+inline void release_children(node *n) noexcept {
+    for (node *child = n ? n->first_child : nullptr; child; child = child->next_sibling) {
+        release_children(child);
+        child->handle = nullptr;
+        child->free_handle = nullptr;
     }
 }
 
@@ -126,6 +163,12 @@ struct access {
     template <class T>
     static node *node_of(const T &wrapper) noexcept {
         return wrapper.node_;
+    }
+
+    // A wrapper's handle, for a function about to pass it to libssh2 (see T::checked).
+    template <class T>
+    static auto checked(const T &wrapper, const char *method) noexcept {
+        return wrapper.checked(method);
     }
 
     // A new wrapper owning handle (or borrowing it, if !owned) that keeps parent alive.

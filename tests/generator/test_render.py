@@ -16,7 +16,7 @@ def test_each_method_has_its_comment_and_forwards(parse):
     api = parse("LIBSSH2_API int libssh2_channel_get_exit_status(LIBSSH2_CHANNEL *channel);\n")
     text = render(build_binding(api), "cmd")["include/libssh2.hpp"]
     assert ("    // libssh2_channel_get_exit_status\n"
-            "    int get_exit_status() noexcept { return libssh2_channel_get_exit_status(get()); }\n") in text
+            "    int get_exit_status() noexcept { return libssh2_channel_get_exit_status(checked(\"channel::get_exit_status\")); }\n") in text
 
 
 def test_deprecated_function_is_marked(parse):
