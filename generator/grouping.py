@@ -78,6 +78,10 @@ ALIASES = {
     "libssh2_session_get_timeout": "timeout",
 }
 
+# Functions that start a session on a socket: the binding remembers it, to shut it down when
+# a teardown would otherwise wait on a stuck peer (detail::cut).
+TAKES_SOCKET = {"libssh2_session_handshake", "libssh2_session_startup"}
+
 # Functions returning a handle the binding must not free: the sftp session's own
 # channel, freed by libssh2_sftp_shutdown.
 BORROWED = {"libssh2_sftp_get_channel"}
@@ -258,6 +262,7 @@ def _method(symbol, name: str, kinds) -> Method:
         returns_view=target in BORROWED,
         parent_is_receiver=target in BORROWED or bool(returns) and returns.parent not in ("", "session"),
         releases=releases, result_is_void=symbol.result == "void",
+        remembers_socket=target in TAKES_SOCKET,
         deprecated=symbol.deprecated, call_args=call_args, via_macro=via_macro)
 
 

@@ -203,6 +203,7 @@ class Method:
     returns_view: bool = False           # the result is borrowed: never freed by the binding
     parent_is_receiver: bool = False     # new handle keeps the receiver (not the session) alive
     releases: bool = False               # frees the receiver's handle
+    remembers_socket: bool = False       # its first parameter is the session's socket
     result_is_void: bool = False
     deprecated: str = ""
     call_args: Tuple[CallArg, ...] = ()  # macros: the arguments passed to target

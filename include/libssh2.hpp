@@ -19,6 +19,12 @@
 #include <libssh2_publickey.h>
 #include <libssh2_sftp.h>
 
+#ifdef _WIN32
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -82,7 +88,8 @@ namespace detail {
 // Not thread-safe beyond what libssh2 is: use a session and its children from one thread
 // at a time.
 struct node {
-    using free_function = void (*)(void *handle, LIBSSH2_SESSION *session) noexcept;
+    // Frees handle; context is a node of the same session (the handle's own, or its parent's).
+    using free_function = void (*)(void *handle, node *context) noexcept;
 
     node(node *parent_node, LIBSSH2_SESSION *owning_session, void *raw, free_function free) noexcept
         : parent(parent_node), session(owning_session), handle(raw), free_handle(free) {}
@@ -100,6 +107,11 @@ struct node {
     void *extension = nullptr;
     void (*free_extension)(void *extension) noexcept = nullptr;
     void **user_abstract = nullptr;  // where session.abstract() points while they own libssh2's
+    // The session's teardown (session nodes only): the socket given to handshake()/startup(),
+    // the bound on any free, and whether the binding has cut the connection.
+    libssh2_socket_t socket = LIBSSH2_INVALID_SOCKET;
+    long teardown_ms = 10000;
+    bool cut = false;
 };
 
 inline node *retain(node *n) noexcept {
@@ -111,7 +123,7 @@ inline node *retain(node *n) noexcept {
 inline void free_children(node *n) noexcept {
     for (node *child = n ? n->first_child : nullptr; child; child = child->next_sibling) {
         free_children(child);
-        if (child->handle && child->free_handle) child->free_handle(child->handle, child->session);
+        if (child->handle && child->free_handle) child->free_handle(child->handle, child);
         child->handle = nullptr;
     }
 }
@@ -128,7 +140,7 @@ inline void release_children(node *n) noexcept {
 
 inline void drop(node *n) noexcept {
     while (n && n->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        if (n->handle && n->free_handle) n->free_handle(n->handle, n->session);
+        if (n->handle && n->free_handle) n->free_handle(n->handle, n);
         if (n->free_extension) n->free_extension(n->extension);
         node *parent = n->parent;
         if (parent) {
@@ -152,7 +164,7 @@ inline node *adopt(node *parent, LIBSSH2_SESSION *session, void *handle, node::f
     if (!handle) return nullptr;
     node *n = new (std::nothrow) node(retain(parent), session, handle, free);
     if (!n) {
-        if (free) free(handle, session);
+        if (free) free(handle, parent);
         drop(parent);
         return nullptr;
     }
@@ -164,19 +176,63 @@ inline node *adopt(node *parent, LIBSSH2_SESSION *session, void *handle, node::f
     return n;
 }
 
-// libssh2's free functions return LIBSSH2_ERROR_EAGAIN in non-blocking mode and free
-// nothing; a destructor cannot retry, so it frees in blocking mode (as ssh2-rs does) and
-// restores the session's mode afterwards.
+// Shuts the session's connection down, once: libssh2 then fails at once instead of waiting
+// on the peer, and its frees free everything (its transport sees the socket closed).
+inline void cut(node *root) noexcept {
+    if (!root || root->cut) return;
+    root->cut = true;
+    if (root->socket == LIBSSH2_INVALID_SOCKET) return;
+#ifdef _WIN32
+    ::shutdown(root->socket, SD_BOTH);
+#else
+    ::shutdown(root->socket, SHUT_RDWR);
+#endif
+}
+
+// After the cut, libssh2 normally fails at once; this bounds the cases where it would not
+// (a packet half sent before it: libssh2 1.11 then spins on EAGAIN).
+inline constexpr long after_cut_ms = 1000;
+
+// Runs free(), a libssh2 free function, so that it cannot wait on a stuck peer for longer
+// than the session's teardown bound: in blocking mode (libssh2 frees nothing on EAGAIN, and a
+// destructor cannot retry), with the bound as the session's timeout (or the session's own
+// timeout, if shorter). If the bound passes (LIBSSH2_ERROR_TIMEOUT: libssh2 freed nothing),
+// the binding cuts the connection and frees again, which then fails fast and frees. The
+// session's mode and timeout are restored afterwards, unless free() freed the session itself.
 template <class Free>
-inline void free_blocking(LIBSSH2_SESSION *session, Free free) noexcept {
-    if (!session) {
-        free();
-        return;
-    }
+inline int free_bounded(node *context, Free free, bool frees_session = false) noexcept {
+    node *session_node = root(context);
+    LIBSSH2_SESSION *session = context ? context->session : nullptr;
+    if (!session || !session_node) return free();
     const int was_blocking = libssh2_session_get_blocking(session);
+    const long timeout = libssh2_session_get_timeout(session);
+    long bound = session_node->cut ? after_cut_ms : session_node->teardown_ms;
+    if (timeout > 0 && timeout < bound) bound = timeout;
     libssh2_session_set_blocking(session, 1);
-    free();
+    libssh2_session_set_timeout(session, bound);
+    int rc = free();
+    if (rc == LIBSSH2_ERROR_TIMEOUT && !session_node->cut) {
+        cut(session_node);
+        libssh2_session_set_timeout(session, after_cut_ms);
+        rc = free();
+    }
+    if (frees_session && rc == 0) return rc;
+    libssh2_session_set_timeout(session, timeout);
     libssh2_session_set_blocking(session, was_blocking);
+    return rc;
+}
+
+// An explicit free (channel.free(), file.close(), ...): as libssh2 does it in non-blocking
+// mode (LIBSSH2_ERROR_EAGAIN: call again), bounded as a destructor's in blocking mode.
+template <class Free>
+inline int free_now(node *n, Free free, bool frees_session = false) noexcept {
+    if (n && n->session && !libssh2_session_get_blocking(n->session)) return free();
+    return free_bounded(n, free, frees_session);
+}
+
+// The socket a session's handshake runs on: what cut() shuts down.
+inline void remember_socket(node *session_node, libssh2_socket_t socket) noexcept {
+    if (session_node) session_node->socket = socket;
 }
 
 // The abstract slot a user may use: libssh2's own, unless the callables layer keeps its state
@@ -306,11 +362,14 @@ public:
     // libssh2_session_free
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int free() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
-        const int rc = libssh2_session_free(get());
-        if (rc != LIBSSH2_ERROR_EAGAIN) forget();
+        const int rc = detail::free_now(
+            node_, [&] { return libssh2_session_free(get()); }, true);
+        if (rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_TIMEOUT) forget();
         return rc;
     }
 
@@ -327,6 +386,7 @@ public:
 
     // libssh2_session_handshake
     int handshake(libssh2_socket_t sock) noexcept {
+        detail::remember_socket(node_, static_cast<libssh2_socket_t>(sock));  // what a stuck teardown cuts
         return libssh2_session_handshake(checked("session::handshake"), sock);
     }
 
@@ -385,12 +445,16 @@ public:
 
 #if LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_session_startup
-    int startup(int sock) noexcept { return libssh2_session_startup(checked("session::startup"), sock); }
+    int startup(int sock) noexcept {
+        detail::remember_socket(node_, static_cast<libssh2_socket_t>(sock));  // what a stuck teardown cuts
+        return libssh2_session_startup(checked("session::startup"), sock);
+    }
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01 && !defined(LIBSSH2_NO_DEPRECATED)
     // libssh2_session_startup
     [[deprecated("since libssh2 1.2.8. Use libssh2_session_handshake()")]] int startup(int sock) noexcept {
+        detail::remember_socket(node_, static_cast<libssh2_socket_t>(sock));  // what a stuck teardown cuts
         return libssh2_session_startup(checked("session::startup"), sock);
     }
 #endif
@@ -409,6 +473,15 @@ public:
     // libssh2_session_init_ex
     [[nodiscard]] static session init_ex(void *(*my_alloc)(size_t, void **), void (*my_free)(void *, void **),
                                          void *(*my_realloc)(void *, size_t, void **), void *abstract) noexcept;
+
+    // The teardown bound: no free of this session or of what was opened from it (destructors,
+    // free(), close(), shutdown(), ...) waits on a stuck peer longer than this; then the binding
+    // shuts down the socket given to handshake() or startup(), so that libssh2 fails at once
+    // and frees everything. Milliseconds; 10000 by default.
+    void set_teardown_timeout(long milliseconds) noexcept {
+        if (node_) node_->teardown_ms = milliseconds;
+    }
+    long teardown_timeout() const noexcept { return node_ ? node_->teardown_ms : 0; }
 
     // With <libssh2/errors.hpp>: the last error as a std::error_code, and its message copied
     // into a std::string (libssh2's points into the session's buffer).
@@ -454,11 +527,9 @@ private:
 
     explicit session(detail::owned_node node) noexcept : node_(node.value) {}
 
-    static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
-        (void)session;
-        LIBSSH2_SESSION *self = static_cast<LIBSSH2_SESSION *>(handle);
-        libssh2_session_set_blocking(self, 1);  // see detail::free_blocking
-        libssh2_session_free(self);
+    static void free_handle(void *handle, detail::node *context) noexcept {
+        detail::free_bounded(
+            context, [handle] { return libssh2_session_free(static_cast<LIBSSH2_SESSION *>(handle)); }, true);
     }
 
     // After an explicit free: marks the node freed and lets it go.
@@ -529,11 +600,13 @@ public:
     // libssh2_channel_free
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int free() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
-        const int rc = libssh2_channel_free(get());
-        if (rc != LIBSSH2_ERROR_EAGAIN) forget();
+        const int rc = detail::free_now(node_, [&] { return libssh2_channel_free(get()); });
+        if (rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_TIMEOUT) forget();
         return rc;
     }
 
@@ -818,8 +891,9 @@ private:
 
     explicit channel(detail::owned_node node) noexcept : node_(node.value) {}
 
-    static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
-        detail::free_blocking(session, [handle] { libssh2_channel_free(static_cast<LIBSSH2_CHANNEL *>(handle)); });
+    static void free_handle(void *handle, detail::node *context) noexcept {
+        detail::free_bounded(context,
+                             [handle] { return libssh2_channel_free(static_cast<LIBSSH2_CHANNEL *>(handle)); });
     }
 
     // After an explicit free: marks the node freed and lets it go.
@@ -872,11 +946,13 @@ public:
     // libssh2_channel_forward_cancel
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int forward_cancel() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
-        const int rc = libssh2_channel_forward_cancel(get());
-        if (rc != LIBSSH2_ERROR_EAGAIN) forget();
+        const int rc = detail::free_now(node_, [&] { return libssh2_channel_forward_cancel(get()); });
+        if (rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_TIMEOUT) forget();
         return rc;
     }
 
@@ -893,9 +969,9 @@ private:
 
     explicit listener(detail::owned_node node) noexcept : node_(node.value) {}
 
-    static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
-        detail::free_blocking(session,
-                              [handle] { libssh2_channel_forward_cancel(static_cast<LIBSSH2_LISTENER *>(handle)); });
+    static void free_handle(void *handle, detail::node *context) noexcept {
+        detail::free_bounded(
+            context, [handle] { return libssh2_channel_forward_cancel(static_cast<LIBSSH2_LISTENER *>(handle)); });
     }
 
     // After an explicit free: marks the node freed and lets it go.
@@ -1049,11 +1125,13 @@ public:
     // libssh2_sftp_shutdown
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int shutdown() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
-        const int rc = libssh2_sftp_shutdown(get());
-        if (rc != LIBSSH2_ERROR_EAGAIN) forget();
+        const int rc = detail::free_now(node_, [&] { return libssh2_sftp_shutdown(get()); });
+        if (rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_TIMEOUT) forget();
         return rc;
     }
 
@@ -1208,8 +1286,8 @@ private:
 
     explicit sftp(detail::owned_node node) noexcept : node_(node.value) {}
 
-    static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
-        detail::free_blocking(session, [handle] { libssh2_sftp_shutdown(static_cast<LIBSSH2_SFTP *>(handle)); });
+    static void free_handle(void *handle, detail::node *context) noexcept {
+        detail::free_bounded(context, [handle] { return libssh2_sftp_shutdown(static_cast<LIBSSH2_SFTP *>(handle)); });
     }
 
     // After an explicit free: marks the node freed and lets it go.
@@ -1261,33 +1339,39 @@ public:
     // libssh2_sftp_close (macro for libssh2_sftp_close_handle)
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int close() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
-        const int rc = libssh2_sftp_close(get());
-        if (rc != LIBSSH2_ERROR_EAGAIN) forget();
+        const int rc = detail::free_now(node_, [&] { return libssh2_sftp_close(get()); });
+        if (rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_TIMEOUT) forget();
         return rc;
     }
 
     // libssh2_sftp_close_handle
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int close_handle() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
-        const int rc = libssh2_sftp_close_handle(get());
-        if (rc != LIBSSH2_ERROR_EAGAIN) forget();
+        const int rc = detail::free_now(node_, [&] { return libssh2_sftp_close_handle(get()); });
+        if (rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_TIMEOUT) forget();
         return rc;
     }
 
     // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle)
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int closedir() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
-        const int rc = libssh2_sftp_closedir(get());
-        if (rc != LIBSSH2_ERROR_EAGAIN) forget();
+        const int rc = detail::free_now(node_, [&] { return libssh2_sftp_closedir(get()); });
+        if (rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_TIMEOUT) forget();
         return rc;
     }
 
@@ -1370,9 +1454,9 @@ private:
 
     explicit sftp_handle(detail::owned_node node) noexcept : node_(node.value) {}
 
-    static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
-        detail::free_blocking(session,
-                              [handle] { libssh2_sftp_close_handle(static_cast<LIBSSH2_SFTP_HANDLE *>(handle)); });
+    static void free_handle(void *handle, detail::node *context) noexcept {
+        detail::free_bounded(
+            context, [handle] { return libssh2_sftp_close_handle(static_cast<LIBSSH2_SFTP_HANDLE *>(handle)); });
     }
 
     // After an explicit free: marks the node freed and lets it go.
@@ -1483,8 +1567,9 @@ private:
 
     explicit agent(detail::owned_node node) noexcept : node_(node.value) {}
 
-    static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
-        detail::free_blocking(session, [handle] { libssh2_agent_free(static_cast<LIBSSH2_AGENT *>(handle)); });
+    static void free_handle(void *handle, detail::node *context) noexcept {
+        (void)context;  // a local free: nothing to wait for
+        libssh2_agent_free(static_cast<LIBSSH2_AGENT *>(handle));
     }
 
     // After an explicit free: marks the node freed and lets it go.
@@ -1619,8 +1704,9 @@ private:
 
     explicit knownhost(detail::owned_node node) noexcept : node_(node.value) {}
 
-    static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
-        detail::free_blocking(session, [handle] { libssh2_knownhost_free(static_cast<LIBSSH2_KNOWNHOSTS *>(handle)); });
+    static void free_handle(void *handle, detail::node *context) noexcept {
+        (void)context;  // a local free: nothing to wait for
+        libssh2_knownhost_free(static_cast<LIBSSH2_KNOWNHOSTS *>(handle));
     }
 
     // After an explicit free: marks the node freed and lets it go.
@@ -1710,11 +1796,13 @@ public:
     // libssh2_publickey_shutdown
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int shutdown() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
-        const int rc = libssh2_publickey_shutdown(get());
-        if (rc != LIBSSH2_ERROR_EAGAIN) forget();
+        const int rc = detail::free_now(node_, [&] { return libssh2_publickey_shutdown(get()); });
+        if (rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_TIMEOUT) forget();
         return rc;
     }
 
@@ -1737,9 +1825,9 @@ private:
 
     explicit publickey(detail::owned_node node) noexcept : node_(node.value) {}
 
-    static void free_handle(void *handle, LIBSSH2_SESSION *session) noexcept {
-        detail::free_blocking(session,
-                              [handle] { libssh2_publickey_shutdown(static_cast<LIBSSH2_PUBLICKEY *>(handle)); });
+    static void free_handle(void *handle, detail::node *context) noexcept {
+        detail::free_bounded(context,
+                             [handle] { return libssh2_publickey_shutdown(static_cast<LIBSSH2_PUBLICKEY *>(handle)); });
     }
 
     // After an explicit free: marks the node freed and lets it go.

@@ -7,6 +7,12 @@
 
 #include <libssh2.h>
 
+#ifdef _WIN32
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -51,7 +57,8 @@ namespace detail {
 // Not thread-safe beyond what libssh2 is: use a session and its children from one thread
 // at a time.
 struct node {
-    using free_function = void (*)(void *handle, LIBSSH2_SESSION *session) noexcept;
+    // Frees handle; context is a node of the same session (the handle's own, or its parent's).
+    using free_function = void (*)(void *handle, node *context) noexcept;
 
     node(node *parent_node, LIBSSH2_SESSION *owning_session, void *raw, free_function free) noexcept
         : parent(parent_node), session(owning_session), handle(raw), free_handle(free) {}
@@ -69,6 +76,11 @@ struct node {
     void *extension = nullptr;
     void (*free_extension)(void *extension) noexcept = nullptr;
     void **user_abstract = nullptr;  // where session.abstract() points while they own libssh2's
+    // The session's teardown (session nodes only): the socket given to handshake()/startup(),
+    // the bound on any free, and whether the binding has cut the connection.
+    libssh2_socket_t socket = LIBSSH2_INVALID_SOCKET;
+    long teardown_ms = 10000;
+    bool cut = false;
 };
 
 inline node *retain(node *n) noexcept {
@@ -80,7 +92,7 @@ inline node *retain(node *n) noexcept {
 inline void free_children(node *n) noexcept {
     for (node *child = n ? n->first_child : nullptr; child; child = child->next_sibling) {
         free_children(child);
-        if (child->handle && child->free_handle) child->free_handle(child->handle, child->session);
+        if (child->handle && child->free_handle) child->free_handle(child->handle, child);
         child->handle = nullptr;
     }
 }
@@ -97,7 +109,7 @@ inline void release_children(node *n) noexcept {
 
 inline void drop(node *n) noexcept {
     while (n && n->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        if (n->handle && n->free_handle) n->free_handle(n->handle, n->session);
+        if (n->handle && n->free_handle) n->free_handle(n->handle, n);
         if (n->free_extension) n->free_extension(n->extension);
         node *parent = n->parent;
         if (parent) {
@@ -121,7 +133,7 @@ inline node *adopt(node *parent, LIBSSH2_SESSION *session, void *handle, node::f
     if (!handle) return nullptr;
     node *n = new (std::nothrow) node(retain(parent), session, handle, free);
     if (!n) {
-        if (free) free(handle, session);
+        if (free) free(handle, parent);
         drop(parent);
         return nullptr;
     }
@@ -133,19 +145,63 @@ inline node *adopt(node *parent, LIBSSH2_SESSION *session, void *handle, node::f
     return n;
 }
 
-// libssh2's free functions return LIBSSH2_ERROR_EAGAIN in non-blocking mode and free
-// nothing; a destructor cannot retry, so it frees in blocking mode (as ssh2-rs does) and
-// restores the session's mode afterwards.
+// Shuts the session's connection down, once: libssh2 then fails at once instead of waiting
+// on the peer, and its frees free everything (its transport sees the socket closed).
+inline void cut(node *root) noexcept {
+    if (!root || root->cut) return;
+    root->cut = true;
+    if (root->socket == LIBSSH2_INVALID_SOCKET) return;
+#ifdef _WIN32
+    ::shutdown(root->socket, SD_BOTH);
+#else
+    ::shutdown(root->socket, SHUT_RDWR);
+#endif
+}
+
+// After the cut, libssh2 normally fails at once; this bounds the cases where it would not
+// (a packet half sent before it: libssh2 1.11 then spins on EAGAIN).
+inline constexpr long after_cut_ms = 1000;
+
+// Runs free(), a libssh2 free function, so that it cannot wait on a stuck peer for longer
+// than the session's teardown bound: in blocking mode (libssh2 frees nothing on EAGAIN, and a
+// destructor cannot retry), with the bound as the session's timeout (or the session's own
+// timeout, if shorter). If the bound passes (LIBSSH2_ERROR_TIMEOUT: libssh2 freed nothing),
+// the binding cuts the connection and frees again, which then fails fast and frees. The
+// session's mode and timeout are restored afterwards, unless free() freed the session itself.
 template <class Free>
-inline void free_blocking(LIBSSH2_SESSION *session, Free free) noexcept {
-    if (!session) {
-        free();
-        return;
-    }
+inline int free_bounded(node *context, Free free, bool frees_session = false) noexcept {
+    node *session_node = root(context);
+    LIBSSH2_SESSION *session = context ? context->session : nullptr;
+    if (!session || !session_node) return free();
     const int was_blocking = libssh2_session_get_blocking(session);
+    const long timeout = libssh2_session_get_timeout(session);
+    long bound = session_node->cut ? after_cut_ms : session_node->teardown_ms;
+    if (timeout > 0 && timeout < bound) bound = timeout;
     libssh2_session_set_blocking(session, 1);
-    free();
+    libssh2_session_set_timeout(session, bound);
+    int rc = free();
+    if (rc == LIBSSH2_ERROR_TIMEOUT && !session_node->cut) {
+        cut(session_node);
+        libssh2_session_set_timeout(session, after_cut_ms);
+        rc = free();
+    }
+    if (frees_session && rc == 0) return rc;
+    libssh2_session_set_timeout(session, timeout);
     libssh2_session_set_blocking(session, was_blocking);
+    return rc;
+}
+
+// An explicit free (channel.free(), file.close(), ...): as libssh2 does it in non-blocking
+// mode (LIBSSH2_ERROR_EAGAIN: call again), bounded as a destructor's in blocking mode.
+template <class Free>
+inline int free_now(node *n, Free free, bool frees_session = false) noexcept {
+    if (n && n->session && !libssh2_session_get_blocking(n->session)) return free();
+    return free_bounded(n, free, frees_session);
+}
+
+// The socket a session's handshake runs on: what cut() shuts down.
+inline void remember_socket(node *session_node, libssh2_socket_t socket) noexcept {
+    if (session_node) session_node->socket = socket;
 }
 
 // The abstract slot a user may use: libssh2's own, unless the callables layer keeps its state

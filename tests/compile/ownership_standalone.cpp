@@ -4,7 +4,7 @@
 #include "../../templates/cpp/ownership.hpp"
 
 namespace {
-void free_nothing(void *, LIBSSH2_SESSION *) noexcept {}
+void free_nothing(void *, libssh2::detail::node *) noexcept {}
 }  // namespace
 
 int main() {
