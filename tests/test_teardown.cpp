@@ -17,7 +17,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <fstream>
 #include <set>
 #include <string>
@@ -46,20 +49,22 @@ std::vector<pid_t> serving_processes() {
     REQUIRE(listener > 0);
     std::set<pid_t> family{listener};
     std::vector<std::pair<pid_t, pid_t>> parents;  // (pid, ppid) of every process
-    DIR *proc = opendir("/proc");
+    std::unique_ptr<DIR, int (*)(DIR *)> proc(opendir("/proc"), &closedir);
     REQUIRE(proc != nullptr);
-    while (dirent *entry = readdir(proc)) {
+    while (dirent *entry = readdir(proc.get())) {
         const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
         if (pid <= 0) continue;
-        std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-        const auto close = text.rfind(')');
-        if (close == std::string::npos) continue;
+        // A process may end while it is read: std::FILE reports that as a short read, no throw.
+        std::unique_ptr<std::FILE, int (*)(std::FILE *)> stat(
+            std::fopen(("/proc/" + std::string(entry->d_name) + "/stat").c_str(), "r"), &std::fclose);
+        if (!stat) continue;
+        char text[1024] = {};
+        const size_t length = std::fread(text, 1, sizeof text - 1, stat.get());
+        const char *close = static_cast<const char *>(memrchr(text, ')', length));
         char state = 0;
         int ppid = 0;
-        if (std::sscanf(text.c_str() + close + 1, " %c %d", &state, &ppid) == 2) parents.emplace_back(pid, ppid);
+        if (close && std::sscanf(close + 1, " %c %d", &state, &ppid) == 2) parents.emplace_back(pid, ppid);
     }
-    closedir(proc);
     for (bool grew = true; grew;) {
         grew = false;
         for (const auto &[pid, ppid] : parents)
