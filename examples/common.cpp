@@ -2,13 +2,18 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +50,7 @@ void print_usage(FILE *out, const usage &u) {
                      "", "(default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa)");
     std::fprintf(out, "  %-22s %s\n", "-o KNOWN_HOSTS", "known_hosts file listing the host key (default: ~/.ssh/known_hosts)");
     std::fprintf(out, "  %-22s %s\n", "-p PORT", "port when HOST has no :PORT (default: 22)");
+    std::fprintf(out, "  %-22s %s\n", "--timeout SECONDS", "give up on connecting, the handshake or any stall (default: 30)");
     for (const option &o : u.options) {
         const std::string spec = o.value_name ? std::string(o.name) + " " + o.value_name : o.name;
         std::fprintf(out, "  %-22s %s\n", spec.c_str(), o.help);
@@ -86,11 +92,134 @@ void parse_destination(const std::string &text, target &t) {
     if (t.user.empty()) t.user = login_name();
 }
 
+// libssh2's last error, in words a user acts on: a dead or silent connection is said so.
 std::string session_error(libssh2::session &session) {
+    if (!session) return "unknown error";
+    switch (session.last_errno()) {
+    case LIBSSH2_ERROR_SOCKET_RECV:
+    case LIBSSH2_ERROR_SOCKET_SEND:
+    case LIBSSH2_ERROR_SOCKET_DISCONNECT:
+    case LIBSSH2_ERROR_BANNER_RECV: return "connection lost";
+    case LIBSSH2_ERROR_TIMEOUT:
+    case LIBSSH2_ERROR_SOCKET_TIMEOUT: return "no answer from the server in time (--timeout)";
+    default: break;
+    }
     char *message = nullptr;
     int length = 0;
-    if (session) session.last_error(&message, &length, 0);
+    session.last_error(&message, &length, 0);
     return message && length > 0 ? std::string(message, static_cast<size_t>(length)) : "unknown error";
+}
+
+// Connects fd to address, giving up after timeout_ms; returns 0 or an errno value.
+int connect_within(int fd, const addrinfo *address, int timeout_ms) {
+    const int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    int error = 0;
+    if (::connect(fd, address->ai_addr, address->ai_addrlen) != 0) {
+        error = errno;
+        if (error == EINPROGRESS) {
+            pollfd p{fd, POLLOUT, 0};
+            int ready;
+            while ((ready = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
+            }
+            socklen_t length = sizeof error;
+            if (ready == 0) error = ETIMEDOUT;
+            else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+        }
+    }
+    fcntl(fd, F_SETFL, flags);
+    return error;
+}
+
+// Whether a private key file is encrypted: OpenSSH's own format names its cipher ("none"
+// when not); PEM files say "ENCRYPTED" in their header.
+bool key_needs_passphrase(const std::string &path) {
+    FILE *f = std::fopen(path.c_str(), "r");
+    if (!f) return false;
+    std::string text;
+    char chunk[4096];
+    size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) text.append(chunk, n);
+    std::fclose(f);
+    if (text.find("ENCRYPTED") != std::string::npos) return true;
+    const std::string begin = "-----BEGIN OPENSSH PRIVATE KEY-----";
+    const auto start = text.find(begin);
+    if (start == std::string::npos) return false;
+    std::string base64;
+    for (size_t i = start + begin.size(); i < text.size() && text[i] != '-'; ++i)
+        if (!std::isspace(static_cast<unsigned char>(text[i]))) base64 += text[i];
+    // "openssh-key-v1\0", then the cipher name as a length-prefixed string: decode the start.
+    static const std::string digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string raw;
+    unsigned bits = 0;
+    int count = 0;
+    for (size_t i = 0; i < base64.size() && raw.size() < 40; ++i) {
+        const auto v = digits.find(base64[i]);
+        if (v == std::string::npos) break;
+        bits = (bits << 6) | static_cast<unsigned>(v);
+        count += 6;
+        if (count >= 8) {
+            count -= 8;
+            raw += static_cast<char>((bits >> count) & 0xff);
+        }
+    }
+    const size_t at = std::string("openssh-key-v1").size() + 1 + 4;
+    return raw.size() >= at + 4 && raw.compare(at, 4, "none") != 0;
+}
+
+// A key's passphrase: from SSH_ASKPASS (OpenSSH's rules: when set and there is no terminal,
+// or SSH_ASKPASS_REQUIRE=force), else asked on the terminal without echo.
+std::string ask_passphrase(const std::string &key) {
+    const std::string prompt = "Enter passphrase for key '" + key + "': ";
+    const char *askpass = std::getenv("SSH_ASKPASS");
+    const char *require = std::getenv("SSH_ASKPASS_REQUIRE");
+    const int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+    const bool use_askpass = askpass && *askpass && !(require && std::strcmp(require, "never") == 0) &&
+                             (tty < 0 || (require && std::strcmp(require, "force") == 0));
+    if (use_askpass) {
+        if (tty >= 0) ::close(tty);
+        int fds[2];
+        if (pipe(fds) != 0) throw error("cannot run SSH_ASKPASS: " + std::string(std::strerror(errno)));
+        const pid_t pid = fork();
+        if (pid == 0) {
+            dup2(fds[1], STDOUT_FILENO);
+            ::close(fds[0]);
+            ::close(fds[1]);
+            execlp(askpass, askpass, prompt.c_str(), static_cast<char *>(nullptr));
+            _exit(127);
+        }
+        ::close(fds[1]);
+        std::string answer;
+        char buffer[256];
+        ssize_t n;
+        while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) answer.append(buffer, static_cast<size_t>(n));
+        ::close(fds[0]);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            throw error("key " + key + " needs a passphrase, and SSH_ASKPASS (" + askpass + ") gave none");
+        while (!answer.empty() && (answer.back() == '\n' || answer.back() == '\r')) answer.pop_back();
+        return answer;
+    }
+    if (tty < 0)
+        throw error("key " + key + " needs a passphrase: run from a terminal, or set SSH_ASKPASS to a program that prints it");
+    termios saved{};
+    const bool terminal = tcgetattr(tty, &saved) == 0;
+    if (terminal) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(tty, TCSAFLUSH, &quiet);
+    }
+    if (::write(tty, prompt.data(), prompt.size()) < 0) {
+    }
+    std::string answer;
+    char c;
+    while (::read(tty, &c, 1) == 1 && c != '\n') answer += c;
+    if (terminal) tcsetattr(tty, TCSAFLUSH, &saved);
+    if (::write(tty, "\n", 1) < 0) {
+    }
+    ::close(tty);
+    return answer;
 }
 
 // The key's type as OpenSSH writes it, and as libssh2's known_hosts checks want it.
@@ -140,7 +269,7 @@ int run(int argc, char **argv, const usage &u, const std::function<int(target &)
     }
     target t;
     try {
-        std::string port;
+        std::string port, timeout;
         int i = 1;
         for (; i < argc && argv[i][0] == '-' && argv[i][1]; ++i) {
             std::string arg = argv[i], inline_value;
@@ -163,6 +292,7 @@ int run(int argc, char **argv, const usage &u, const std::function<int(target &)
             if (arg == "-i" && u.key_option) value = &t.key;
             else if (arg == "-o") value = &t.known_hosts;
             else if (arg == "-p") value = &port;
+            else if (arg == "--timeout") value = &timeout;
             for (const option &o : u.options) {
                 if (arg == o.name) {
                     value = o.value;
@@ -182,6 +312,12 @@ int run(int argc, char **argv, const usage &u, const std::function<int(target &)
             }
         }
         if (!port.empty()) t.port = parse_port(port);
+        if (!timeout.empty()) {
+            char *end = nullptr;
+            const long seconds = std::strtol(timeout.c_str(), &end, 10);
+            if (*end || seconds < 1 || seconds > 86400) throw error("invalid timeout: '" + timeout + "' (seconds, 1 to 86400)");
+            t.timeout_s = static_cast<int>(seconds);
+        }
         if (i >= argc) throw error("missing [USER@]HOST[:PORT]");
         parse_destination(argv[i++], t);
         t.operands.assign(argv + i, argv + argc);
@@ -221,20 +357,26 @@ void connection::open(const target &t) {
     const std::string port = std::to_string(t.port);
     if (const int rc = getaddrinfo(t.host.c_str(), port.c_str(), &hints, &addresses); rc != 0)
         throw error("cannot resolve " + t.host + ": " + gai_strerror(rc));
+    timeout_ms_ = t.timeout_s * 1000;
     int connect_errno = 0;
     for (const addrinfo *a = addresses; a && fd_ < 0; a = a->ai_next) {
         fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd_ >= 0 && ::connect(fd_, a->ai_addr, a->ai_addrlen) != 0) {
-            connect_errno = errno;
+        if (fd_ >= 0 && (connect_errno = connect_within(fd_, a, timeout_ms_)) != 0) {
             ::close(fd_);
             fd_ = -1;
         }
     }
     freeaddrinfo(addresses);
     if (fd_ < 0) throw error("cannot connect to " + t.host + " port " + port + ": " + std::strerror(connect_errno));
+    // SSH waits on its own small packets (the handshake, SFTP requests): without TCP_NODELAY,
+    // Nagle's algorithm holds them back (sftp_get measured at 0.24x OpenSSH's speed, 0.72x with it).
+    const int on = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 
     session = libssh2::session::init();
     if (!session) throw error("cannot create an SSH session");
+    session.set_timeout(timeout_ms_);  // every blocking call, the handshake first
+    if (timeout_ms_ < session.teardown_timeout()) session.set_teardown_timeout(timeout_ms_);
     if (session.handshake(fd_) != 0) fail("SSH handshake with " + t.host + " port " + port + " failed");
 
     // The host key must be the one known_hosts lists for HOST (port 22) or [HOST]:PORT.
@@ -295,10 +437,18 @@ void connection::authenticate_with_key(const target &t) {
     for (const std::string &key : keys) {
         if (!file_exists(key)) throw error("cannot read key " + key + ": " + std::strerror(errno));
         const std::string pub = key + ".pub";
+        const std::string passphrase = key_needs_passphrase(key) ? ask_passphrase(key) : std::string();
         // Without a .pub file, libssh2 derives the public key from the private one.
         if (libssh2::userauth::publickey_fromfile(session, t.user.c_str(), file_exists(pub) ? pub.c_str() : nullptr,
-                                                  key.c_str(), nullptr) == 0)
+                                                  key.c_str(), passphrase.empty() ? nullptr : passphrase.c_str()) == 0)
             return;
+        // The private key could not be used here (libssh2: "Callback returned error").
+        const int rc = session.last_errno();
+        if (rc == LIBSSH2_ERROR_FILE || rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED) {
+            failures += (failures.empty() ? "" : "; ") + key +
+                        (passphrase.empty() ? ": cannot read the private key (does it need a passphrase?)" : ": wrong passphrase");
+            continue;
+        }
         failures += (failures.empty() ? "" : "; ") + key + ": " + session_error(session);
     }
     throw error("public key authentication as " + t.user + " failed (" + failures + ")");
@@ -310,8 +460,11 @@ void connection::wait_socket(int timeout_ms) {
     if (directions & LIBSSH2_SESSION_BLOCK_INBOUND) p.events |= POLLIN;
     if (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) p.events |= POLLOUT;
     if (!p.events) p.events = POLLIN;
-    while (::poll(&p, 1, timeout_ms) < 0 && errno == EINTR) {
+    int ready;
+    while ((ready = ::poll(&p, 1, timeout_ms >= 0 ? timeout_ms : timeout_ms_)) < 0 && errno == EINTR) {
     }
+    if (ready == 0 && timeout_ms < 0)
+        throw error("no answer from the server for " + std::to_string(timeout_ms_ / 1000) + " s (--timeout)");
 }
 
 void connection::fail(const std::string &what) {

@@ -6,6 +6,7 @@
 //     -i KEY          private key (public key: KEY.pub if it exists)
 //     -o KNOWN_HOSTS  known_hosts file (default ~/.ssh/known_hosts)
 //     -p PORT         port when HOST has no :PORT (default 22)
+//     --timeout SECONDS  give up on connecting, the handshake or any stall after this long (30)
 //     -h, --help
 //
 // Options come before [USER@]HOST. Exit status: 0 success, 1 failure, 2 usage error
@@ -54,6 +55,7 @@ struct target {
     int port = 22;
     std::string key;          // -i; empty: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa
     std::string known_hosts;  // -o; default ~/.ssh/known_hosts
+    int timeout_s = 30;       // --timeout
     std::vector<std::string> operands;
 };
 
@@ -62,9 +64,10 @@ struct target {
 // std::exception) thrown by body is printed as "PROG: message" and returns failure_status.
 int run(int argc, char **argv, const usage &u, const std::function<int(target &)> &body, int failure_status = 1);
 
-// A TCP connection and its SSH session, host key verified. The destructor disconnects,
-// frees the session (and whatever channels, SFTP sessions, ... are left), then closes the
-// socket, in that order.
+// A TCP connection (TCP_NODELAY: SSH sends small packets it waits on) and its SSH session,
+// host key verified. Every blocking libssh2 call gives up after the target's timeout. The
+// destructor disconnects, frees the session (and whatever channels, SFTP sessions, ... are
+// left), then closes the socket, in that order.
 class connection {
 public:
     // Connects, handshakes and checks the server's host key against t.known_hosts:
@@ -74,11 +77,14 @@ public:
     connection(const connection &) = delete;
     connection &operator=(const connection &) = delete;
 
-    // Public key authentication as t.user with t.key (or the default keys).
+    // Public key authentication as t.user with t.key (or the default keys). A key with a
+    // passphrase asks for it: SSH_ASKPASS when set (and SSH_ASKPASS_REQUIRE is not "never")
+    // or there is no terminal, else a prompt on the terminal.
     void authenticate_with_key(const target &t);
 
     // Waits until the socket is ready in the direction libssh2 last blocked on (after
-    // LIBSSH2_ERROR_EAGAIN in non-blocking mode), or timeout_ms has passed (-1: no limit).
+    // LIBSSH2_ERROR_EAGAIN in non-blocking mode); throws example::error after the target's
+    // timeout without it (timeout_ms >= 0: returns after that long instead).
     void wait_socket(int timeout_ms = -1);
 
     // Throws example::error("what: libssh2's last error message").
@@ -94,6 +100,7 @@ private:
     void open(const target &t);
     void close();
     int fd_ = -1;
+    int timeout_ms_ = 30000;
 };
 
 // A progress bar on stdout while stdout is a terminal; silent otherwise.

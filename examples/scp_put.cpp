@@ -56,7 +56,10 @@ int main(int argc, char **argv) {
     const example::usage usage{
         "LOCAL_PATH REMOTE_PATH",
         "Uploads LOCAL_PATH with SCP to REMOTE_PATH, with LOCAL_PATH's permissions and times.\n"
-        "Shows progress when stdout is a terminal.",
+        "Shows progress when stdout is a terminal.\n\n"
+        "SCP writes REMOTE_PATH in place: the protocol has no temporary name and no rename, so\n"
+        "an interrupted upload leaves REMOTE_PATH truncated (the exit status says it failed).\n"
+        "Use sftp_put for an upload that replaces REMOTE_PATH only once complete.",
         2, 2};
     return example::run(argc, argv, usage, put);
 }

@@ -48,3 +48,36 @@ cp "$SSHD_KNOWN_HOSTS" "$work/hashed_known_hosts"
 ssh-keygen -q -H -f "$work/hashed_known_hosts" 2>/dev/null
 grep -q '^|1|' "$work/hashed_known_hosts" || fail "ssh-keygen -H did not hash"
 expect 0 "accepts a hashed known_hosts entry" "$prog" -i "$SSHD_KEY" -o "$work/hashed_known_hosts" "$dest" true
+
+# A key with a passphrase: asked from SSH_ASKPASS (forced: a test has no terminal), or a
+# message saying the key needs one when there is no way to ask.
+printf '#!/bin/sh\necho "%s"\n' "$SSHD_PASSPHRASE" >"$work/askpass"
+printf '#!/bin/sh\necho not-the-passphrase\n' >"$work/askpass-wrong"
+chmod +x "$work/askpass" "$work/askpass-wrong"
+expect 0 "a key with a passphrase, given by SSH_ASKPASS" env SSH_ASKPASS="$work/askpass" SSH_ASKPASS_REQUIRE=force \
+    "$prog" -i "$SSHD_PASS_KEY" -o "$SSHD_KNOWN_HOSTS" "$dest" echo unlocked
+stdout_is unlocked
+expect 255 "a wrong passphrase is reported as such" env SSH_ASKPASS="$work/askpass-wrong" SSH_ASKPASS_REQUIRE=force \
+    "$prog" -i "$SSHD_PASS_KEY" -o "$SSHD_KNOWN_HOSTS" "$dest" true
+stderr_has "$SSHD_PASS_KEY: wrong passphrase"
+expect 255 "a key with a passphrase and no way to ask for it says so" setsid -w env -u SSH_ASKPASS \
+    "$prog" -i "$SSHD_PASS_KEY" -o "$SSHD_KNOWN_HOSTS" "$dest" true
+stderr_has "key $SSHD_PASS_KEY needs a passphrase: run from a terminal, or set SSH_ASKPASS"
+
+# A server that accepts the connection and never speaks: --timeout bounds the handshake.
+"$PYTHON" -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); time.sleep(20)' >"$work/silent.port" &
+silent=$!
+for _ in $(seq 100); do [ -s "$work/silent.port" ] && break; sleep 0.05; done
+start=$(date +%s%N)
+expect 255 "--timeout bounds the handshake with a server that never speaks" \
+    "$prog" "${auth[@]}" --timeout 1 -p "$(cat "$work/silent.port")" "$SSHD_USER@127.0.0.1" true
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+kill "$silent" 2>/dev/null || true
+wait "$silent" 2>/dev/null || true
+stderr_has "no answer from the server in time (--timeout)"
+[ "$elapsed_ms" -lt 3000 ] || fail "--timeout 1 took $elapsed_ms ms"
+expect 2 "an invalid --timeout is a usage error" "$prog" --timeout 0 "$dest" true
+stderr_has "invalid timeout: '0'"
