@@ -120,6 +120,13 @@ int transfer_until_error(libssh2::session &session, mode m, Transfer transfer) {
     return static_cast<int>(rc);
 }
 
+// With TEARDOWN_REPORT set, one line per case on stdout: the figures of the closing note
+// (fault, mode, what came back, time to the error, teardown time).
+void report(const char *fault, const char *how, long rc, long to_error_ms, long teardown_ms) {
+    if (std::getenv("TEARDOWN_REPORT"))
+        std::printf("| %s | %s | %ld | %ld ms | %ld ms |\n", fault, how, rc, to_error_ms, teardown_ms);
+}
+
 std::string big_file() {
     const std::string path = sshd().dir + "/teardown-8MiB";
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -150,7 +157,9 @@ TEST_CASE("server stopped mid SFTP read: the read fails, teardown stays within t
         std::vector<char> buffer(32768);
         REQUIRE(file.read(buffer.data(), buffer.size()) > 0);
         stuck_server stopped(SIGSTOP);
+        const auto stalled = clock_type::now();
         const int rc = transfer_until_error(c.session, m, [&] { return file.read(buffer.data(), buffer.size()); });
+        const long to_error = elapsed_ms(stalled);
         if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
         if (m == mode::non_blocking) CHECK(rc == LIBSSH2_ERROR_EAGAIN);
 
@@ -161,6 +170,7 @@ TEST_CASE("server stopped mid SFTP read: the read fails, teardown stays within t
             auto gone_session = std::move(c.session);
         }
         CHECK(clock_type::now() - start < teardown_limit);
+        report("SIGSTOP mid SFTP read", name(m), rc, to_error, elapsed_ms(start));
     }
 }
 
@@ -177,13 +187,16 @@ TEST_CASE("server stopped mid SFTP write: an explicit close returns within the b
         const std::vector<char> data(1 << 20, 'y');
         REQUIRE(file.write(data.data(), data.size()) > 0);
         stuck_server stopped(SIGSTOP);
+        const auto stalled = clock_type::now();
         const int rc = transfer_until_error(c.session, m, [&] { return file.write(data.data(), data.size()); });
+        const long to_error = elapsed_ms(stalled);
         if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
 
         c.session.set_blocking(1);
         const auto start = clock_type::now();
         const int closed = file.close();
         CHECK(clock_type::now() - start < teardown_limit);
+        report("SIGSTOP mid SFTP write (then file.close())", name(m), rc, to_error, elapsed_ms(start));
         CHECK(closed != 0);  // the server never answered
         CHECK_FALSE(file);   // freed all the same (after the cut), nothing left to leak
         const auto rest = clock_type::now();
@@ -206,7 +219,10 @@ TEST_CASE("server stopped mid exec read: teardown stays within the bound") {
         char buffer[4096];
         REQUIRE(channel.read(buffer, sizeof buffer) > 0);
         stuck_server stopped(SIGSTOP);
-        transfer_until_error(c.session, m, [&] { return channel.read(buffer, sizeof buffer); });
+        const auto stalled = clock_type::now();
+        const int rc = transfer_until_error(c.session, m, [&] { return channel.read(buffer, sizeof buffer); });
+        const long to_error = elapsed_ms(stalled);
+        if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
 
         const auto start = clock_type::now();
         {
@@ -214,6 +230,7 @@ TEST_CASE("server stopped mid exec read: teardown stays within the bound") {
             auto gone_session = std::move(c.session);
         }
         CHECK(clock_type::now() - start < teardown_limit);
+        report("SIGSTOP mid exec read", name(m), rc, to_error, elapsed_ms(start));
     }
 }
 
@@ -239,7 +256,8 @@ TEST_CASE("server killed mid SFTP read: the read fails at once, teardown is imme
             }
         }
         CHECK(rc < 0);
-        CHECK(clock_type::now() - failed < std::chrono::milliseconds(2000));
+        const long to_error = elapsed_ms(failed);
+        CHECK(to_error < 2000);
         const auto start = clock_type::now();
         {
             auto gone_file = std::move(file);
@@ -247,6 +265,40 @@ TEST_CASE("server killed mid SFTP read: the read fails at once, teardown is imme
             auto gone_session = std::move(c.session);
         }
         CHECK(clock_type::now() - start < std::chrono::milliseconds(1000));
+        report("SIGKILL mid SFTP read", name(m), rc, to_error, elapsed_ms(start));
+    }
+}
+
+TEST_CASE("server stopped mid SCP get and SCP put: teardown stays within the bound") {
+    const std::string path = big_file();
+    for (bool upload : {false, true}) {
+        for (mode m : {mode::blocking, mode::blocking_with_timeout, mode::non_blocking}) {
+            CAPTURE(upload, name(m));
+            auto c = test_support::login();
+            c.session.set_teardown_timeout(bound_ms);
+            libssh2_struct_stat info{};
+            const std::string target = sshd().dir + "/teardown-scp-upload";
+            libssh2::channel channel = upload ? libssh2::scp::send64(c.session, target.c_str(), 0600, 8 << 20, 0, 0)
+                                              : libssh2::scp::recv2(c.session, path.c_str(), &info);
+            REQUIRE(channel);
+            std::vector<char> buffer(65536, 'z');
+            REQUIRE((upload ? channel.write(buffer.data(), buffer.size()) : channel.read(buffer.data(), buffer.size())) > 0);
+            stuck_server stopped(SIGSTOP);
+            const auto stalled = clock_type::now();
+            const int rc = transfer_until_error(c.session, m, [&] {
+                return upload ? channel.write(buffer.data(), buffer.size()) : channel.read(buffer.data(), buffer.size());
+            });
+            const long to_error = elapsed_ms(stalled);
+            if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
+
+            const auto start = clock_type::now();
+            {
+                auto gone_channel = std::move(channel);
+                auto gone_session = std::move(c.session);
+            }
+            CHECK(clock_type::now() - start < teardown_limit);
+            report(upload ? "SIGSTOP mid SCP put" : "SIGSTOP mid SCP get", name(m), rc, to_error, elapsed_ms(start));
+        }
     }
 }
 
@@ -265,11 +317,17 @@ TEST_CASE("a server that accepts and never speaks: the handshake times out, tear
     REQUIRE(accepted >= 0);
 
     const auto start = clock_type::now();
+    long to_error = 0;
     {
         libssh2::session session = libssh2::session::init();
         session.set_timeout(500);
-        CHECK(session.handshake(client.get()) == LIBSSH2_ERROR_TIMEOUT);
-        CHECK(elapsed_ms(start) < 2000);
+        const int rc = session.handshake(client.get());
+        CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
+        to_error = elapsed_ms(start);
+        CHECK(to_error < 2000);
+        const auto teardown = clock_type::now();
+        { auto gone = std::move(session); }
+        report("server accepts and never speaks (handshake)", "blocking, set_timeout(500)", rc, to_error, elapsed_ms(teardown));
     }
     CHECK(clock_type::now() - start < std::chrono::milliseconds(2500));
     close(accepted);
