@@ -206,6 +206,7 @@ inline int free_bounded(node *context, Free free, bool frees_session = false) no
     if (!session || !session_node) return free();
     const int was_blocking = libssh2_session_get_blocking(session);
     const long timeout = libssh2_session_get_timeout(session);
+    if (session_node->teardown_ms <= 0) cut(session_node);  // a bound of 0: do not wait at all
     long bound = session_node->cut ? after_cut_ms : session_node->teardown_ms;
     if (timeout > 0 && timeout < bound) bound = timeout;
     libssh2_session_set_blocking(session, 1);
@@ -477,7 +478,7 @@ public:
     // The teardown bound: no free of this session or of what was opened from it (destructors,
     // free(), close(), shutdown(), ...) waits on a stuck peer longer than this; then the binding
     // shuts down the socket given to handshake() or startup(), so that libssh2 fails at once
-    // and frees everything. Milliseconds; 10000 by default.
+    // and frees everything. Milliseconds; 10000 by default; 0 or less: cut at once.
     void set_teardown_timeout(long milliseconds) noexcept {
         if (node_) node_->teardown_ms = milliseconds;
     }

@@ -208,6 +208,22 @@ TEST_CASE("server stopped mid SFTP write: an explicit close returns within the b
     }
 }
 
+TEST_CASE("a teardown bound of 0 cuts at once: a stuck teardown returns immediately") {
+    auto c = test_support::login();
+    auto channel = libssh2::channel::open_session(c.session);
+    REQUIRE(channel);
+    REQUIRE(channel.exec("yes") == 0);
+    char buffer[4096];
+    REQUIRE(channel.read(buffer, sizeof buffer) > 0);
+    c.session.set_teardown_timeout(0);
+    stuck_server stopped(SIGSTOP);
+    const auto start = clock_type::now();
+    CHECK(channel.free() == 0);  // freed after the cut, without waiting
+    CHECK_FALSE(channel);
+    { auto gone_session = std::move(c.session); }
+    CHECK(clock_type::now() - start < std::chrono::milliseconds(500));
+}
+
 TEST_CASE("server stopped mid exec read: teardown stays within the bound") {
     for (mode m : {mode::blocking, mode::blocking_with_timeout, mode::non_blocking}) {
         CAPTURE(name(m));

@@ -175,6 +175,7 @@ inline int free_bounded(node *context, Free free, bool frees_session = false) no
     if (!session || !session_node) return free();
     const int was_blocking = libssh2_session_get_blocking(session);
     const long timeout = libssh2_session_get_timeout(session);
+    if (session_node->teardown_ms <= 0) cut(session_node);  // a bound of 0: do not wait at all
     long bound = session_node->cut ? after_cut_ms : session_node->teardown_ms;
     if (timeout > 0 && timeout < bound) bound = timeout;
     libssh2_session_set_blocking(session, 1);
