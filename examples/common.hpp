@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // What every example shares: the command line, connecting, verifying the host key against
 // a known_hosts file, key authentication, waiting on the socket in non-blocking mode, and
 // a progress bar. Each example is one short main() on top of this.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libssh2/callbacks.hpp: C++ callables (lambdas with captures, std::function, ...) wherever
 // libssh2 takes a callback; the C function pointer overloads stay.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The shared-ownership core every handle class of <libssh2.hpp> is built on: hand-written
 // C++, copied verbatim into the generated header (the part between the two marker lines;
 // generator/render.py's cpp_snippet). tests/compile/ownership_standalone.cpp compiles this

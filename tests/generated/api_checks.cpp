@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // api_checks.cpp: compile-time proof that every method of <libssh2.hpp> forwards to its C
 // function with the same parameter types, in the same order, and the same result.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Byte helpers the behaviour tests share: test data, comparisons that print little, files,
 // base64.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A TCP connection to the test sshd with a handshaken libssh2 session on it: the common
 // start of every behaviour test. The socket outlives the session (members are destroyed
 // in reverse order), since libssh2 neither owns nor closes it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A throwaway OpenSSH ssh-agent for the tests, and a minimal client of its protocol
 // (draft-miller-ssh-agent) to have it sign data. Header-only; no libssh2, no Catch2.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A throwaway OpenSSH server on 127.0.0.1 for the tests, driven by scripts/test-sshd.
 //
 // The server is process-wide: the first sshd() call creates a temporary directory
