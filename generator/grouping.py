@@ -22,7 +22,7 @@ from typing import Dict, List, Sequence, Tuple
 from .callables import callable_param, callback_kinds
 from .releases import merge
 from .model import (Api, Availability, Binding, CallArg, Enumerator, GeneratorError,
-                    HandleClass, Macro, Method, Param, Scope, Symbol)
+                    HandleClass, Macro, Method, Param, Scope, Symbol, Unbound)
 
 # Owning classes, in the order they are declared. parent: the class whose node a new
 # handle keeps alive; the session is the root of every tree.
@@ -209,8 +209,10 @@ def _symbols(api: Api, entries: Sequence[Tuple[str, Method]]) -> Tuple[Symbol, .
             bound[method.c_name].append(f"{method.receiver_class}::{method.name}")
     groups: Dict[Tuple[str, str, bool], list] = {}
     for s in api.functions + api.macros + api.not_calls + api.not_api:
-        kind = "macro" if isinstance(s, Macro) else getattr(s, "kind", "function")
-        groups.setdefault((s.name, kind, s.name in bound and not hasattr(s, "reason")), []).append(s)
+        if isinstance(s, Unbound):
+            groups.setdefault((s.name, s.kind, False), []).append(s)
+        else:
+            groups.setdefault((s.name, "macro" if isinstance(s, Macro) else "function", True), []).append(s)
     symbols = []
     for (name, kind, is_bound), forms in groups.items():
         releases = tuple(r.version for r in api.releases if any(r.version in f.releases for f in forms))
@@ -278,7 +280,7 @@ def _call_arg(text: str, params: Sequence[Param], target_type: str) -> CallArg:
     if m:
         param = next((p for p in params if p.name == m.group("name")), None)
         if param:
-            return CallArg(text=text, length_of=param.name, length_cast=target_type)
+            return CallArg(text=text, length_of=param.name, length_type=target_type)
     bare = text.strip("() ")
     if any(p.name == bare for p in params) and re.fullmatch(r"\(*\s*\w+\s*\)*", text):
         return CallArg(text=text, param=bare)

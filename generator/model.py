@@ -6,9 +6,9 @@ Availability) -> grouping.py and callables.py (the Binding) -> render.py (C++ te
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
-import re
 
 
 class GeneratorError(Exception):
@@ -182,7 +182,7 @@ class CallArg:
     text: str
     param: str = ""          # set when text is this parameter, passed as itself
     length_of: str = ""      # set when text is strlen() of this non-char string parameter
-    length_cast: str = ""    # the type that length is passed as (the target's parameter type)
+    length_type: str = ""    # the type that length is passed as (the target's parameter type)
 
 
 

@@ -66,7 +66,7 @@ def c_call(m: Method, receiver: str = "", replace: Optional[Dict[str, str]] = No
             if param.type.replace(" ", "") not in ("constchar*", "char*"):
                 text = f"reinterpret_cast<const char *>({text})"
             length = f"std::strlen({text})"
-            args.append(length if a.length_cast in ("size_t", "std::size_t") else f"static_cast<{a.length_cast}>({length})")
+            args.append(length if a.length_type in ("size_t", "std::size_t") else f"static_cast<{a.length_type}>({length})")
         elif a.param:
             args.append(values[a.param])
         else:

@@ -111,11 +111,17 @@ const char *name(mode m) {
     return "";
 }
 
-// What a transfer gets once the server is stuck: reads (or writes) until an error, in the
-// given mode; in blocking mode without a timeout it would wait forever, so it does not try.
+// What a transfer gets once the server is stuck, and how long until it got it: reads (or
+// writes) until an error, in the given mode; in blocking mode without a timeout it would wait
+// forever, so it does not try. With set_timeout(1000) the error must be the timeout.
+struct stall {
+    int rc = 0;
+    long to_error_ms = 0;
+};
+
 template <class Transfer>
-int transfer_until_error(libssh2::session &session, mode m, Transfer transfer) {
-    if (m == mode::blocking) return 0;
+stall transfer_until_error(libssh2::session &session, mode m, Transfer transfer) {
+    if (m == mode::blocking) return {};
     if (m == mode::blocking_with_timeout) session.set_timeout(1000);
     if (m == mode::non_blocking) session.set_blocking(0);
     const auto start = clock_type::now();
@@ -126,7 +132,18 @@ int transfer_until_error(libssh2::session &session, mode m, Transfer transfer) {
         if (rc == LIBSSH2_ERROR_EAGAIN && elapsed_ms(start) > 300) break;  // a program gives up
         if (rc == LIBSSH2_ERROR_EAGAIN) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    return static_cast<int>(rc);
+    if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
+    return {static_cast<int>(rc), elapsed_ms(start)};
+}
+
+// A channel running `yes` on the session, its output already flowing.
+libssh2::channel running_yes(libssh2::session &session) {
+    libssh2::channel channel = libssh2::channel::open_session(session);
+    REQUIRE(channel);
+    REQUIRE(channel.exec("yes") == 0);
+    char buffer[4096];
+    REQUIRE(channel.read(buffer, sizeof buffer) > 0);
+    return channel;
 }
 
 // With TEARDOWN_REPORT set, one line per case on stdout: the figures of the closing note
@@ -166,15 +183,12 @@ TEST_CASE("server stopped mid SFTP read: the read fails, teardown stays within t
         std::vector<char> buffer(32768);
         REQUIRE(file.read(buffer.data(), buffer.size()) > 0);
         stuck_server stopped(SIGSTOP);
-        const auto stalled = clock_type::now();
-        const int rc = transfer_until_error(c.session, m, [&] { return file.read(buffer.data(), buffer.size()); });
-        const long to_error = elapsed_ms(stalled);
-        if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
-        if (m == mode::non_blocking) CHECK(rc == LIBSSH2_ERROR_EAGAIN);
+        const stall got = transfer_until_error(c.session, m, [&] { return file.read(buffer.data(), buffer.size()); });
+        if (m == mode::non_blocking) CHECK(got.rc == LIBSSH2_ERROR_EAGAIN);
 
         const long teardown = destroy_timed(file, sftp, c.session);
         CHECK(teardown < teardown_limit_ms);
-        report("SIGSTOP mid SFTP read", name(m), rc, to_error, teardown);
+        report("SIGSTOP mid SFTP read", name(m), got.rc, got.to_error_ms, teardown);
     }
 }
 
@@ -191,17 +205,14 @@ TEST_CASE("server stopped mid SFTP write: an explicit close returns within the b
         const std::vector<char> data(1 << 20, 'y');
         REQUIRE(file.write(data.data(), data.size()) > 0);
         stuck_server stopped(SIGSTOP);
-        const auto stalled = clock_type::now();
-        const int rc = transfer_until_error(c.session, m, [&] { return file.write(data.data(), data.size()); });
-        const long to_error = elapsed_ms(stalled);
-        if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
+        const stall got = transfer_until_error(c.session, m, [&] { return file.write(data.data(), data.size()); });
 
         c.session.set_blocking(1);
         const auto start = clock_type::now();
         const int closed = file.close();
         const long close_time = elapsed_ms(start);
         CHECK(close_time < teardown_limit_ms);
-        report("SIGSTOP mid SFTP write (then file.close())", name(m), rc, to_error, close_time);
+        report("SIGSTOP mid SFTP write (then file.close())", name(m), got.rc, got.to_error_ms, close_time);
         CHECK(closed != 0);  // the server never answered
         CHECK_FALSE(file);   // freed all the same (after the cut), nothing left to leak
         CHECK(destroy_timed(sftp, c.session) < 1500);  // the connection is cut: no more waiting
@@ -210,11 +221,7 @@ TEST_CASE("server stopped mid SFTP write: an explicit close returns within the b
 
 TEST_CASE("a teardown bound of 0 cuts at once: a stuck teardown returns immediately") {
     auto c = test_support::login();
-    auto channel = libssh2::channel::open_session(c.session);
-    REQUIRE(channel);
-    REQUIRE(channel.exec("yes") == 0);
-    char buffer[4096];
-    REQUIRE(channel.read(buffer, sizeof buffer) > 0);
+    auto channel = running_yes(c.session);
     c.session.set_teardown_timeout(0);
     stuck_server stopped(SIGSTOP);
     const auto start = clock_type::now();
@@ -228,20 +235,14 @@ TEST_CASE("server stopped mid exec read: teardown stays within the bound") {
         CAPTURE(name(m));
         auto c = test_support::login();
         c.session.set_teardown_timeout(bound_ms);
-        auto channel = libssh2::channel::open_session(c.session);
-        REQUIRE(channel);
-        REQUIRE(channel.exec("yes") == 0);
+        auto channel = running_yes(c.session);
         char buffer[4096];
-        REQUIRE(channel.read(buffer, sizeof buffer) > 0);
         stuck_server stopped(SIGSTOP);
-        const auto stalled = clock_type::now();
-        const int rc = transfer_until_error(c.session, m, [&] { return channel.read(buffer, sizeof buffer); });
-        const long to_error = elapsed_ms(stalled);
-        if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
+        const stall got = transfer_until_error(c.session, m, [&] { return channel.read(buffer, sizeof buffer); });
 
         const long teardown = destroy_timed(channel, c.session);
         CHECK(teardown < teardown_limit_ms);
-        report("SIGSTOP mid exec read", name(m), rc, to_error, teardown);
+        report("SIGSTOP mid exec read", name(m), got.rc, got.to_error_ms, teardown);
     }
 }
 
@@ -290,16 +291,13 @@ TEST_CASE("server stopped mid SCP get and SCP put: teardown stays within the bou
             std::vector<char> buffer(65536, 'z');
             REQUIRE((upload ? channel.write(buffer.data(), buffer.size()) : channel.read(buffer.data(), buffer.size())) > 0);
             stuck_server stopped(SIGSTOP);
-            const auto stalled = clock_type::now();
-            const int rc = transfer_until_error(c.session, m, [&] {
+            const stall got = transfer_until_error(c.session, m, [&] {
                 return upload ? channel.write(buffer.data(), buffer.size()) : channel.read(buffer.data(), buffer.size());
             });
-            const long to_error = elapsed_ms(stalled);
-            if (m == mode::blocking_with_timeout) CHECK(rc == LIBSSH2_ERROR_TIMEOUT);
 
             const long teardown = destroy_timed(channel, c.session);
             CHECK(teardown < teardown_limit_ms);
-            report(upload ? "SIGSTOP mid SCP put" : "SIGSTOP mid SCP get", name(m), rc, to_error, teardown);
+            report(upload ? "SIGSTOP mid SCP put" : "SIGSTOP mid SCP get", name(m), got.rc, got.to_error_ms, teardown);
         }
     }
 }

@@ -29,8 +29,8 @@ def test_a_strlen_macro_calls_its_target_with_explicit_casts():
     m = method(is_macro=True, c_name="libssh2_sftp_x", target="libssh2_sftp_x_ex", via_macro=False,
                receiver=Param("sftp", "LIBSSH2_SFTP *"), params=params,
                call_args=(CallArg("(sftp)", param="sftp"), CallArg("(path)", param="path"),
-                          CallArg("(unsigned int)strlen(path)", length_of="path", length_cast="unsigned int"),
-                          CallArg("strlen(key)", length_of="key", length_cast="size_t"),
+                          CallArg("(unsigned int)strlen(path)", length_of="path", length_type="unsigned int"),
+                          CallArg("strlen(key)", length_of="key", length_type="size_t"),
                           CallArg("LIBSSH2_SFTP_STAT")))
     assert c_call(m, "get()") == (
         "libssh2_sftp_x_ex(get(), path, static_cast<unsigned int>(std::strlen(path)), "
