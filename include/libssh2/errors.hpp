@@ -14,6 +14,8 @@
 
 #include "../libssh2.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string>
@@ -252,6 +254,23 @@ public:
 };
 
 namespace detail {
+
+// How every layer above the thin one reports a failure: with ec, into *ec (the caller goes
+// on); without, as a thrown libssh2::error. Built with -fno-exceptions there is nothing to
+// throw: the message goes to stderr and the program aborts, as std::filesystem's throwing
+// calls do there; the std::error_code & twins are the calls to use in such builds.
+inline void fail(std::error_code code, const std::string &message, std::error_code *ec) {
+    if (ec) {
+        *ec = code;
+        return;
+    }
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
+    throw error(code, message);
+#else
+    std::fprintf(stderr, "libssh2-hpp: %s: %s\n", message.c_str(), code.message().c_str());
+    std::abort();
+#endif
+}
 
 // The part of a session's callables state (<libssh2/callbacks.hpp>) the checked layer needs:
 // an exception a callable threw, kept until a binding call can rethrow it.
