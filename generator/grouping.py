@@ -20,6 +20,7 @@ import re
 from typing import Dict, List, Sequence, Tuple
 
 from .callables import callable_param, callback_kinds
+from .views import add_views
 from .releases import merge
 from .model import (Api, Availability, Binding, CallArg, Enumerator, GeneratorError,
                     HandleClass, Macro, Method, Param, Scope, Symbol, Unbound)
@@ -173,7 +174,7 @@ def build_binding(api: Api) -> Binding:
                       enumerators=_enumerators(api), callback_kinds=kinds,
                       warnings=tuple(warnings))
     _check_unique(binding)
-    return binding
+    return add_views(binding)
 
 
 def _enumerators(api: Api) -> Tuple[Enumerator, ...]:

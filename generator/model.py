@@ -188,6 +188,16 @@ class CallArg:
 
 
 @dataclass(frozen=True)
+class View:
+    """One parameter of a method's convenience overload standing for one or two C ones
+    (generator/views.py; the C++ types are in templates/cpp/views.hpp)."""
+    kind: str                # "text", "c_string" or "span"
+    pointer: str             # the C pointer (or array) parameter it replaces
+    length: str = ""         # the C length (or count) parameter it replaces, if any
+    element: str = ""        # span: the element type, e.g. "const unsigned char"
+
+
+@dataclass(frozen=True)
 class Method:
     """One C++ entry point forwarding to one C function or macro."""
     name: str                # C++ name
@@ -216,6 +226,7 @@ class Method:
     callable_param: str = ""
     callable_kind: str = ""
     state_arg: str = ""
+    views: Tuple[View, ...] = ()         # its convenience overload's views; () when it has none
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional
 
-from .model import Availability, CallbackKind, Method, Param
+from .model import Availability, CallbackKind, Method, Param, View
 
 
 def declare(ctype: str, name: str) -> str:
@@ -44,34 +44,121 @@ def arg_names(params: Iterable[Param]) -> str:
     return ", ".join(p.name for p in params)
 
 
-def c_call(m: Method, receiver: str = "", replace: Optional[Dict[str, str]] = None) -> str:
+def c_call(m: Method, receiver: str = "", replace: Optional[Dict[str, str]] = None,
+           sizes: Optional[Dict[str, str]] = None) -> str:
     """The C call a method forwards to, with `receiver` as the receiver's expression and
     `replace` giving other parameters' expressions (callables passed as trampolines).
 
     A macro is called by its own name when the binding can pass its arguments as they are;
     otherwise (it computes a length with strlen()) its target is called with the macro's
-    arguments, each length computed with an explicit cast to the target's parameter type."""
+    arguments, each length computed with an explicit cast to the target's parameter type.
+    `sizes` gives a length the caller already has for a parameter such a macro measures: the
+    target is then called with it instead of strlen()."""
     values = {p.name: p.name for p in m.params}
     if m.receiver:
         values[m.receiver.name] = receiver
     values.update(replace or {})
-    if not m.is_macro or m.via_macro:
+    sizes = sizes or {}
+    if not m.is_macro or (m.via_macro and not any(a.length_of in sizes for a in m.call_args)):
         names = ([m.receiver.name] if m.receiver else []) + [p.name for p in m.params]
         return f"{m.c_name}({', '.join(values[n] for n in names)})"
     args: List[str] = []
     for a in m.call_args:
-        if a.length_of:
+        if a.length_of in sizes:
+            args.append(_cast(sizes[a.length_of], a.length_type))
+        elif a.length_of:
             param = next(p for p in m.params if p.name == a.length_of)
             text = values[a.length_of]
             if param.type.replace(" ", "") not in ("constchar*", "char*"):
                 text = f"reinterpret_cast<const char *>({text})"
-            length = f"std::strlen({text})"
-            args.append(length if a.length_type in ("size_t", "std::size_t") else f"static_cast<{a.length_type}>({length})")
+            args.append(_cast(f"std::strlen({text})", a.length_type))
         elif a.param:
             args.append(values[a.param])
         else:
             args.append(a.text)
     return f"{m.target}({', '.join(args)})"
+
+
+def _cast(size: str, length_type: str) -> str:
+    """A std::size_t expression passed as a parameter of length_type."""
+    return size if length_type in ("size_t", "std::size_t") else f"static_cast<{length_type}>({size})"
+
+
+def view_type(v: View) -> str:
+    """The C++ type a view parameter is declared with."""
+    return {"text": "text_view", "c_string": "c_string"}.get(v.kind) or f"span<{v.element}>"
+
+
+def view_params(m: Method, receiver: str = "") -> str:
+    """The parameter list of a method's convenience overload: each view in place of its
+    pointer (a count before an array goes with it), the others as they are."""
+    by_pointer = {v.pointer: v for v in m.views}
+    lengths = {v.length for v in m.views if v.length}
+    decls = [f"{view_type(by_pointer[p.name])} {p.name}" if p.name in by_pointer else param_decl(p)
+             for p in m.params if p.name not in lengths]
+    return ", ".join(([receiver] if receiver else []) + decls)
+
+
+def view_arg_names(m: Method) -> str:
+    """The arguments of a convenience overload passed on as they are (to the same overload
+    of the receiver's class)."""
+    lengths = {v.length for v in m.views if v.length}
+    return ", ".join(p.name for p in m.params if p.name not in lengths)
+
+
+def view_test_args(m: Method) -> str:
+    """Arguments for a compile check of a convenience overload: a standard-library object
+    for each view (a std::vector<char> lvalue named `buffer` for a span<char>), {} for the
+    rest."""
+    by_pointer = {v.pointer: v for v in m.views}
+    lengths = {v.length for v in m.views if v.length}
+    args = []
+    for p in m.params:
+        if p.name in lengths:
+            continue
+        v = by_pointer.get(p.name)
+        if v is None:
+            args.append("{}")
+        elif v.kind == "text":
+            args.append('std::string_view("text")')
+        elif v.kind == "c_string":
+            args.append('std::string("text")')
+        elif v.element == "char":
+            args.append("buffer")
+        else:
+            args.append(f"std::vector<{v.element.replace('const ', '', 1)}>()")
+    return ", ".join(args)
+
+
+def view_summary(m: Method) -> str:
+    """What a convenience overload's views take, for its comment: "path as text_view"."""
+    by_type: Dict[str, List[str]] = {}
+    for v in m.views:
+        by_type.setdefault(view_type(v), []).append(v.pointer)
+    parts = []
+    for type_, names in by_type.items():
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        parts.append(f"{listed} as {type_}")
+    return "; ".join(parts)
+
+
+def view_call(m: Method, receiver: str = "") -> str:
+    """The C call of a method's convenience overload: each view passed as the pointer (and
+    length) it stands for."""
+    params = {p.name: p for p in m.params}
+    replace: Dict[str, str] = {}
+    sizes: Dict[str, str] = {}
+    for v in m.views:
+        pointer = params[v.pointer]
+        data = f"{v.pointer}.c_str()" if v.kind == "c_string" else f"{v.pointer}.data()"
+        if v.kind == "text" and pointer.type.replace(" ", "") != "constchar*":
+            data = f"reinterpret_cast<{pointer.type}>({data})"   # a name libssh2 takes as bytes
+        replace[v.pointer] = data
+        if v.length:
+            replace[v.length] = _cast(f"{v.pointer}.size()", params[v.length].type)
+        elif v.kind == "text":
+            sizes[v.pointer] = f"{v.pointer}.size()"
+    return c_call(m, receiver, replace, sizes)
 
 
 def c_param_types(m: Method) -> str:
@@ -229,7 +316,8 @@ FILTERS = {f.__name__: f for f in (declare, param_decl, param_type, params_to_c,
                                    md_cell, version_hex, result_or_class, guarded, c_param_types,
                                    value_args, wrapper_receiver, wrapper_call, adopt, callable_params,
                                    callable_overload_params, trampoline_args, checked_handle,
-                                   wrapper_handle)}
+                                   wrapper_handle, view_type, view_params, view_call,
+                                   view_arg_names, view_summary, view_test_args)}
 def factory_or_receiver(m: Method) -> bool:
     """A static method defined out of its class: it takes a wrapper or returns one."""
     return bool(m.receiver or m.returns_class)

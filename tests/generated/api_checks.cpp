@@ -9,10 +9,15 @@
 //   headers breaks this build, not a user;
 // - each C++ method is taken by address as a pointer of exactly the expected type, so a
 //   parameter of another type, order or count does not compile;
-// - each method is called once, so every body is instantiated.
+// - each method is called once, so every body is instantiated;
+// - each convenience overload is called with standard-library arguments (std::string_view,
+//   std::string, std::vector), so it accepts them and no call is ambiguous.
 #include <libssh2.hpp>
 
+#include <string>
+#include <string_view>
 #include <type_traits>
+#include <vector>
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -467,6 +472,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
                                         libssh2::listener &listener, libssh2::sftp &sftp,
                                         libssh2::sftp_handle &sftp_handle, libssh2::agent &agent,
                                         libssh2::knownhost &knownhost, libssh2::publickey &publickey) {
+    std::vector<char> buffer(64);
     {
         void **(libssh2::session::*method)() noexcept = &libssh2::session::abstract;
         (void)(session.*method)();
@@ -478,6 +484,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::session::*method)(const char *) noexcept = &libssh2::session::banner_set;
         (void)(session.*method)({});
+        (void)session.banner_set(std::string("text"));
     }
     {
         int (libssh2::session::*method)() noexcept = &libssh2::session::block_directions;
@@ -505,10 +512,12 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::session::*method)(const char *) noexcept = &libssh2::session::disconnect;
         (void)(session.*method)({});
+        (void)session.disconnect(std::string("text"));
     }
     {
         int (libssh2::session::*method)(int, const char *, const char *) noexcept = &libssh2::session::disconnect_ex;
         (void)(session.*method)({}, {}, {});
+        (void)session.disconnect_ex({}, std::string("text"), std::string("text"));
     }
     {
         int (libssh2::session::*method)(int, int) noexcept = &libssh2::session::flag;
@@ -551,6 +560,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::session::*method)(int, const char *) noexcept = &libssh2::session::method_pref;
         (void)(session.*method)({}, {});
+        (void)session.method_pref({}, std::string("text"));
     }
     {
         const char *(libssh2::session::*method)(int) noexcept = &libssh2::session::methods;
@@ -563,6 +573,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::session::*method)(int, const char *) noexcept = &libssh2::session::set_last_error;
         (void)(session.*method)({}, {});
+        (void)session.set_last_error({}, std::string("text"));
     }
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     {
@@ -579,6 +590,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (libssh2::session::*method)(unsigned char **, size_t *, const unsigned char *, size_t, void **) noexcept =
             &libssh2::session::sign_sk;
         (void)(session.*method)({}, {}, {}, {}, {});
+        (void)session.sign_sk({}, {}, std::vector<unsigned char>(), {});
     }
 #endif
 #if LIBSSH2_VERSION_NUM < 0x010b01
@@ -621,6 +633,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::channel::*method)(const char *) noexcept = &libssh2::channel::exec;
         (void)(channel.*method)({});
+        (void)channel.exec(std::string_view("text"));
     }
     {
         int (libssh2::channel::*method)() noexcept = &libssh2::channel::flush;
@@ -679,18 +692,22 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (libssh2::channel::*method)(const char *, unsigned int, const char *, unsigned int) noexcept =
             &libssh2::channel::process_startup;
         (void)(channel.*method)({}, {}, {}, {});
+        (void)channel.process_startup(std::string_view("text"), std::string_view("text"));
     }
     {
         ssize_t (libssh2::channel::*method)(char *, size_t) noexcept = &libssh2::channel::read;
         (void)(channel.*method)({}, {});
+        (void)channel.read(buffer);
     }
     {
         ssize_t (libssh2::channel::*method)(int, char *, size_t) noexcept = &libssh2::channel::read_ex;
         (void)(channel.*method)({}, {}, {});
+        (void)channel.read_ex({}, buffer);
     }
     {
         ssize_t (libssh2::channel::*method)(char *, size_t) noexcept = &libssh2::channel::read_stderr;
         (void)(channel.*method)({}, {});
+        (void)channel.read_stderr(buffer);
     }
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     {
@@ -713,11 +730,13 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::channel::*method)(const char *) noexcept = &libssh2::channel::request_pty;
         (void)(channel.*method)({});
+        (void)channel.request_pty(std::string_view("text"));
     }
     {
         int (libssh2::channel::*method)(const char *, unsigned int, const char *, unsigned int, int, int, int,
                                         int) noexcept = &libssh2::channel::request_pty_ex;
         (void)(channel.*method)({}, {}, {}, {}, {}, {}, {}, {});
+        (void)channel.request_pty_ex(std::string_view("text"), std::string_view("text"), {}, {}, {}, {});
     }
     {
         int (libssh2::channel::*method)(int, int) noexcept = &libssh2::channel::request_pty_size;
@@ -738,11 +757,13 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::channel::*method)(const char *, const char *) noexcept = &libssh2::channel::setenv;
         (void)(channel.*method)({}, {});
+        (void)channel.setenv(std::string_view("text"), std::string_view("text"));
     }
     {
         int (libssh2::channel::*method)(const char *, unsigned int, const char *, unsigned int) noexcept =
             &libssh2::channel::setenv_ex;
         (void)(channel.*method)({}, {}, {}, {});
+        (void)channel.setenv_ex(std::string_view("text"), std::string_view("text"));
     }
     {
         int (libssh2::channel::*method)() noexcept = &libssh2::channel::shell;
@@ -752,17 +773,20 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::channel::*method)(const char *) noexcept = &libssh2::channel::signal;
         (void)(channel.*method)({});
+        (void)channel.signal(std::string_view("text"));
     }
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     {
         int (libssh2::channel::*method)(const char *, size_t) noexcept = &libssh2::channel::signal_ex;
         (void)(channel.*method)({}, {});
+        (void)channel.signal_ex(std::string_view("text"));
     }
 #endif
     {
         int (libssh2::channel::*method)(const char *) noexcept = &libssh2::channel::subsystem;
         (void)(channel.*method)({});
+        (void)channel.subsystem(std::string_view("text"));
     }
     {
         int (libssh2::channel::*method)() noexcept = &libssh2::channel::wait_closed;
@@ -792,14 +816,17 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         ssize_t (libssh2::channel::*method)(const char *, size_t) noexcept = &libssh2::channel::write;
         (void)(channel.*method)({}, {});
+        (void)channel.write(std::string_view("text"));
     }
     {
         ssize_t (libssh2::channel::*method)(int, const char *, size_t) noexcept = &libssh2::channel::write_ex;
         (void)(channel.*method)({}, {}, {});
+        (void)channel.write_ex({}, std::string_view("text"));
     }
     {
         ssize_t (libssh2::channel::*method)(const char *, size_t) noexcept = &libssh2::channel::write_stderr;
         (void)(channel.*method)({}, {});
+        (void)channel.write_stderr(std::string_view("text"));
     }
     {
         int (libssh2::channel::*method)(int) noexcept = &libssh2::channel::x11_req;
@@ -808,6 +835,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::channel::*method)(int, const char *, const char *, int) noexcept = &libssh2::channel::x11_req_ex;
         (void)(channel.*method)({}, {}, {}, {});
+        (void)channel.x11_req_ex({}, std::string("text"), std::string("text"), {});
     }
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     {
@@ -817,6 +845,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         libssh2::channel (*wrapped)(libssh2::session &, const char *, const char *, int) noexcept =
             &libssh2::channel::direct_streamlocal_ex;
         (void)wrapped(session, {}, {}, {});
+        (void)libssh2::channel::direct_streamlocal_ex(session, std::string("text"), std::string("text"), {});
     }
 #endif
     {
@@ -824,6 +853,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         (void)raw(session.get(), {}, {});
         libssh2::channel (*wrapped)(libssh2::session &, const char *, int) noexcept = &libssh2::channel::direct_tcpip;
         (void)wrapped(session, {}, {});
+        (void)libssh2::channel::direct_tcpip(session, std::string("text"), {});
     }
     {
         LIBSSH2_CHANNEL *(*raw)(LIBSSH2_SESSION *, const char *, int, const char *, int) noexcept =
@@ -832,6 +862,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         libssh2::channel (*wrapped)(libssh2::session &, const char *, int, const char *, int) noexcept =
             &libssh2::channel::direct_tcpip_ex;
         (void)wrapped(session, {}, {}, {}, {});
+        (void)libssh2::channel::direct_tcpip_ex(session, std::string("text"), {}, std::string("text"), {});
     }
     {
         LIBSSH2_CHANNEL *(*raw)(LIBSSH2_LISTENER *) noexcept = &libssh2::channel::forward_accept;
@@ -858,6 +889,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         libssh2::listener (*wrapped)(libssh2::session &, const char *, int, int *, int) noexcept =
             &libssh2::channel::forward_listen_ex;
         (void)wrapped(session, {}, {}, {}, {});
+        (void)libssh2::channel::forward_listen_ex(session, std::string("text"), {}, {}, {});
     }
     {
         LIBSSH2_CHANNEL *(*raw)(LIBSSH2_SESSION *, const char *, unsigned int, unsigned int, unsigned int, const char *,
@@ -866,6 +898,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         libssh2::channel (*wrapped)(libssh2::session &, const char *, unsigned int, unsigned int, unsigned int,
                                     const char *, unsigned int) noexcept = &libssh2::channel::open_ex;
         (void)wrapped(session, {}, {}, {}, {}, {}, {});
+        (void)libssh2::channel::open_ex(session, std::string_view("text"), {}, {}, std::string_view("text"));
     }
     {
         LIBSSH2_CHANNEL *(*raw)(LIBSSH2_SESSION *) noexcept = &libssh2::channel::open_session;
@@ -892,30 +925,36 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::sftp::*method)(const char *, LIBSSH2_SFTP_ATTRIBUTES *) noexcept = &libssh2::sftp::lstat;
         (void)(sftp.*method)({}, {});
+        (void)sftp.lstat(std::string_view("text"), {});
     }
     {
         int (libssh2::sftp::*method)(const char *, long) noexcept = &libssh2::sftp::mkdir;
         (void)(sftp.*method)({}, {});
+        (void)sftp.mkdir(std::string_view("text"), {});
     }
     {
         int (libssh2::sftp::*method)(const char *, unsigned int, long) noexcept = &libssh2::sftp::mkdir_ex;
         (void)(sftp.*method)({}, {}, {});
+        (void)sftp.mkdir_ex(std::string_view("text"), {});
     }
     {
         libssh2::sftp_handle (libssh2::sftp::*method)(const char *, unsigned long, long) noexcept =
             &libssh2::sftp::open;
         (void)(sftp.*method)({}, {}, {});
+        (void)sftp.open(std::string_view("text"), {}, {});
     }
     {
         libssh2::sftp_handle (libssh2::sftp::*method)(const char *, unsigned int, unsigned long, long, int) noexcept =
             &libssh2::sftp::open_ex;
         (void)(sftp.*method)({}, {}, {}, {}, {});
+        (void)sftp.open_ex(std::string_view("text"), {}, {}, {});
     }
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     {
         libssh2::sftp_handle (libssh2::sftp::*method)(const char *, size_t, unsigned long, long, int,
                                                       LIBSSH2_SFTP_ATTRIBUTES *) noexcept = &libssh2::sftp::open_ex_r;
         (void)(sftp.*method)({}, {}, {}, {}, {}, {});
+        (void)sftp.open_ex_r(std::string_view("text"), {}, {}, {}, {});
     }
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b00
@@ -923,16 +962,19 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         libssh2::sftp_handle (libssh2::sftp::*method)(const char *, unsigned long, long,
                                                       LIBSSH2_SFTP_ATTRIBUTES *) noexcept = &libssh2::sftp::open_r;
         (void)(sftp.*method)({}, {}, {}, {});
+        (void)sftp.open_r(std::string_view("text"), {}, {}, {});
     }
 #endif
     {
         libssh2::sftp_handle (libssh2::sftp::*method)(const char *) noexcept = &libssh2::sftp::opendir;
         (void)(sftp.*method)({});
+        (void)sftp.opendir(std::string_view("text"));
     }
 #if LIBSSH2_VERSION_NUM >= 0x010b01
     {
         int (libssh2::sftp::*method)(const char *, const char *) noexcept = &libssh2::sftp::posix_rename;
         (void)(sftp.*method)({}, {});
+        (void)sftp.posix_rename(std::string_view("text"), std::string_view("text"));
     }
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b01
@@ -940,36 +982,44 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (libssh2::sftp::*method)(const char *, size_t, const char *, size_t) noexcept =
             &libssh2::sftp::posix_rename_ex;
         (void)(sftp.*method)({}, {}, {}, {});
+        (void)sftp.posix_rename_ex(std::string_view("text"), std::string_view("text"));
     }
 #endif
     {
         int (libssh2::sftp::*method)(const char *, char *, unsigned int) noexcept = &libssh2::sftp::readlink;
         (void)(sftp.*method)({}, {}, {});
+        (void)sftp.readlink(std::string_view("text"), buffer);
     }
     {
         int (libssh2::sftp::*method)(const char *, char *, unsigned int) noexcept = &libssh2::sftp::realpath;
         (void)(sftp.*method)({}, {}, {});
+        (void)sftp.realpath(std::string_view("text"), buffer);
     }
     {
         int (libssh2::sftp::*method)(const char *, const char *) noexcept = &libssh2::sftp::rename;
         (void)(sftp.*method)({}, {});
+        (void)sftp.rename(std::string_view("text"), std::string_view("text"));
     }
     {
         int (libssh2::sftp::*method)(const char *, unsigned int, const char *, unsigned int, long) noexcept =
             &libssh2::sftp::rename_ex;
         (void)(sftp.*method)({}, {}, {}, {}, {});
+        (void)sftp.rename_ex(std::string_view("text"), std::string_view("text"), {});
     }
     {
         int (libssh2::sftp::*method)(const char *) noexcept = &libssh2::sftp::rmdir;
         (void)(sftp.*method)({});
+        (void)sftp.rmdir(std::string_view("text"));
     }
     {
         int (libssh2::sftp::*method)(const char *, unsigned int) noexcept = &libssh2::sftp::rmdir_ex;
         (void)(sftp.*method)({}, {});
+        (void)sftp.rmdir_ex(std::string_view("text"));
     }
     {
         int (libssh2::sftp::*method)(const char *, LIBSSH2_SFTP_ATTRIBUTES *) noexcept = &libssh2::sftp::setstat;
         (void)(sftp.*method)({}, {});
+        (void)sftp.setstat(std::string_view("text"), {});
     }
     {
         int (libssh2::sftp::*method)() noexcept = &libssh2::sftp::shutdown;
@@ -978,32 +1028,39 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::sftp::*method)(const char *, LIBSSH2_SFTP_ATTRIBUTES *) noexcept = &libssh2::sftp::stat;
         (void)(sftp.*method)({}, {});
+        (void)sftp.stat(std::string_view("text"), {});
     }
     {
         int (libssh2::sftp::*method)(const char *, unsigned int, int, LIBSSH2_SFTP_ATTRIBUTES *) noexcept =
             &libssh2::sftp::stat_ex;
         (void)(sftp.*method)({}, {}, {}, {});
+        (void)sftp.stat_ex(std::string_view("text"), {}, {});
     }
     {
         int (libssh2::sftp::*method)(const char *, size_t, LIBSSH2_SFTP_STATVFS *) noexcept = &libssh2::sftp::statvfs;
         (void)(sftp.*method)({}, {}, {});
+        (void)sftp.statvfs(std::string_view("text"), {});
     }
     {
         int (libssh2::sftp::*method)(const char *, char *) noexcept = &libssh2::sftp::symlink;
         (void)(sftp.*method)({}, {});
+        (void)sftp.symlink(std::string_view("text"), {});
     }
     {
         int (libssh2::sftp::*method)(const char *, unsigned int, char *, unsigned int, int) noexcept =
             &libssh2::sftp::symlink_ex;
         (void)(sftp.*method)({}, {}, {}, {}, {});
+        (void)sftp.symlink_ex(std::string_view("text"), buffer, {});
     }
     {
         int (libssh2::sftp::*method)(const char *) noexcept = &libssh2::sftp::unlink;
         (void)(sftp.*method)({});
+        (void)sftp.unlink(std::string_view("text"));
     }
     {
         int (libssh2::sftp::*method)(const char *, unsigned int) noexcept = &libssh2::sftp::unlink_ex;
         (void)(sftp.*method)({}, {});
+        (void)sftp.unlink_ex(std::string_view("text"));
     }
     {
         int (*raw)(LIBSSH2_SFTP_HANDLE *) noexcept = &libssh2::sftp::close;
@@ -1064,6 +1121,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         (void)raw(sftp_handle.get(), {}, {});
         ssize_t (*wrapped)(libssh2::sftp_handle &, char *, size_t) noexcept = &libssh2::sftp::read;
         (void)wrapped(sftp_handle, {}, {});
+        (void)libssh2::sftp::read(sftp_handle, buffer);
     }
     {
         int (*raw)(LIBSSH2_SFTP_HANDLE *, char *, size_t, LIBSSH2_SFTP_ATTRIBUTES *) noexcept = &libssh2::sftp::readdir;
@@ -1071,6 +1129,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::sftp_handle &, char *, size_t, LIBSSH2_SFTP_ATTRIBUTES *) noexcept =
             &libssh2::sftp::readdir;
         (void)wrapped(sftp_handle, {}, {}, {});
+        (void)libssh2::sftp::readdir(sftp_handle, buffer, {});
     }
     {
         int (*raw)(LIBSSH2_SFTP_HANDLE *, char *, size_t, char *, size_t, LIBSSH2_SFTP_ATTRIBUTES *) noexcept =
@@ -1079,6 +1138,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::sftp_handle &, char *, size_t, char *, size_t, LIBSSH2_SFTP_ATTRIBUTES *) noexcept =
             &libssh2::sftp::readdir_ex;
         (void)wrapped(sftp_handle, {}, {}, {}, {}, {});
+        (void)libssh2::sftp::readdir_ex(sftp_handle, buffer, buffer, {});
     }
     {
         void (*raw)(LIBSSH2_SFTP_HANDLE *) noexcept = &libssh2::sftp::rewind;
@@ -1119,6 +1179,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         (void)raw(sftp_handle.get(), {}, {});
         ssize_t (*wrapped)(libssh2::sftp_handle &, const char *, size_t) noexcept = &libssh2::sftp::write;
         (void)wrapped(sftp_handle, {}, {});
+        (void)libssh2::sftp::write(sftp_handle, std::string_view("text"));
     }
     {
         int (libssh2::sftp_handle::*method)() noexcept = &libssh2::sftp_handle::close;
@@ -1155,16 +1216,19 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         ssize_t (libssh2::sftp_handle::*method)(char *, size_t) noexcept = &libssh2::sftp_handle::read;
         (void)(sftp_handle.*method)({}, {});
+        (void)sftp_handle.read(buffer);
     }
     {
         int (libssh2::sftp_handle::*method)(char *, size_t, LIBSSH2_SFTP_ATTRIBUTES *) noexcept =
             &libssh2::sftp_handle::readdir;
         (void)(sftp_handle.*method)({}, {}, {});
+        (void)sftp_handle.readdir(buffer, {});
     }
     {
         int (libssh2::sftp_handle::*method)(char *, size_t, char *, size_t, LIBSSH2_SFTP_ATTRIBUTES *) noexcept =
             &libssh2::sftp_handle::readdir_ex;
         (void)(sftp_handle.*method)({}, {}, {}, {}, {});
+        (void)sftp_handle.readdir_ex(buffer, buffer, {});
     }
     {
         void (libssh2::sftp_handle::*method)() noexcept = &libssh2::sftp_handle::rewind;
@@ -1193,6 +1257,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         ssize_t (libssh2::sftp_handle::*method)(const char *, size_t) noexcept = &libssh2::sftp_handle::write;
         (void)(sftp_handle.*method)({}, {});
+        (void)sftp_handle.write(std::string_view("text"));
     }
     {
         int (libssh2::agent::*method)() noexcept = &libssh2::agent::connect;
@@ -1222,6 +1287,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         void (libssh2::agent::*method)(const char *) noexcept = &libssh2::agent::set_identity_path;
         (void)(agent.*method)({});
+        (void)agent.set_identity_path(std::string("text"));
     }
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     {
@@ -1229,12 +1295,14 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
                                       const unsigned char *, size_t, const char *, unsigned int) noexcept =
             &libssh2::agent::sign;
         (void)(agent.*method)({}, {}, {}, {}, {}, {}, {});
+        (void)agent.sign({}, {}, {}, std::vector<unsigned char>(), std::string_view("text"));
     }
 #endif
     {
         int (libssh2::agent::*method)(const char *, struct libssh2_agent_publickey *) noexcept =
             &libssh2::agent::userauth;
         (void)(agent.*method)({}, {});
+        (void)agent.userauth(std::string("text"), {});
     }
     {
         LIBSSH2_AGENT *(*raw)(LIBSSH2_SESSION *) noexcept = &libssh2::agent::init;
@@ -1247,22 +1315,27 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (libssh2::knownhost::*method)(const char *, const char *, const char *, size_t, int,
                                           struct libssh2_knownhost **) noexcept = &libssh2::knownhost::add;
         (void)(knownhost.*method)({}, {}, {}, {}, {}, {});
+        (void)knownhost.add(std::string("text"), std::string("text"), std::string_view("text"), {}, {});
     }
 #endif
     {
         int (libssh2::knownhost::*method)(const char *, const char *, const char *, size_t, const char *, size_t, int,
                                           struct libssh2_knownhost **) noexcept = &libssh2::knownhost::addc;
         (void)(knownhost.*method)({}, {}, {}, {}, {}, {}, {}, {});
+        (void)knownhost.addc(std::string("text"), std::string("text"), std::string_view("text"),
+                             std::string_view("text"), {}, {});
     }
     {
         int (libssh2::knownhost::*method)(const char *, const char *, size_t, int,
                                           struct libssh2_knownhost **) noexcept = &libssh2::knownhost::check;
         (void)(knownhost.*method)({}, {}, {}, {}, {});
+        (void)knownhost.check(std::string("text"), std::string_view("text"), {}, {});
     }
     {
         int (libssh2::knownhost::*method)(const char *, int, const char *, size_t, int,
                                           struct libssh2_knownhost **) noexcept = &libssh2::knownhost::checkp;
         (void)(knownhost.*method)({}, {}, {}, {}, {}, {});
+        (void)knownhost.checkp(std::string("text"), {}, std::string_view("text"), {}, {});
     }
     {
         int (libssh2::knownhost::*method)(struct libssh2_knownhost *) noexcept = &libssh2::knownhost::del;
@@ -1280,19 +1353,23 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (libssh2::knownhost::*method)(const char *, int) noexcept = &libssh2::knownhost::readfile;
         (void)(knownhost.*method)({}, {});
+        (void)knownhost.readfile(std::string("text"), {});
     }
     {
         int (libssh2::knownhost::*method)(const char *, size_t, int) noexcept = &libssh2::knownhost::readline;
         (void)(knownhost.*method)({}, {}, {});
+        (void)knownhost.readline(std::string_view("text"), {});
     }
     {
         int (libssh2::knownhost::*method)(const char *, int) noexcept = &libssh2::knownhost::writefile;
         (void)(knownhost.*method)({}, {});
+        (void)knownhost.writefile(std::string("text"), {});
     }
     {
         int (libssh2::knownhost::*method)(struct libssh2_knownhost *, char *, size_t, size_t *, int) noexcept =
             &libssh2::knownhost::writeline;
         (void)(knownhost.*method)({}, {}, {}, {}, {});
+        (void)knownhost.writeline({}, buffer, {}, {});
     }
     {
         LIBSSH2_KNOWNHOSTS *(*raw)(LIBSSH2_SESSION *) noexcept = &libssh2::knownhost::init;
@@ -1305,12 +1382,16 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
                                           unsigned long, const libssh2_publickey_attribute *) noexcept =
             &libssh2::publickey::add;
         (void)(publickey.*method)({}, {}, {}, {}, {}, {});
+        (void)publickey.add(std::string_view("text"), std::vector<unsigned char>(), {},
+                            std::vector<libssh2_publickey_attribute>());
     }
     {
         int (libssh2::publickey::*method)(const unsigned char *, unsigned long, const unsigned char *, unsigned long,
                                           char, unsigned long, const libssh2_publickey_attribute *) noexcept =
             &libssh2::publickey::add_ex;
         (void)(publickey.*method)({}, {}, {}, {}, {}, {}, {});
+        (void)publickey.add_ex(std::vector<unsigned char>(), std::vector<unsigned char>(), {},
+                               std::vector<libssh2_publickey_attribute>());
     }
     {
         int (libssh2::publickey::*method)(unsigned long *, libssh2_publickey_list **) noexcept =
@@ -1325,11 +1406,13 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (libssh2::publickey::*method)(const unsigned char *, const unsigned char *, unsigned long) noexcept =
             &libssh2::publickey::remove;
         (void)(publickey.*method)({}, {}, {});
+        (void)publickey.remove(std::string_view("text"), std::vector<unsigned char>());
     }
     {
         int (libssh2::publickey::*method)(const unsigned char *, unsigned long, const unsigned char *,
                                           unsigned long) noexcept = &libssh2::publickey::remove_ex;
         (void)(publickey.*method)({}, {}, {}, {});
+        (void)publickey.remove_ex(std::vector<unsigned char>(), std::vector<unsigned char>());
     }
     {
         int (libssh2::publickey::*method)() noexcept = &libssh2::publickey::shutdown;
@@ -1349,6 +1432,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::session &, char **, unsigned int *, const char *, unsigned int) noexcept =
             &libssh2::base64::decode;
         (void)wrapped(session, {}, {}, {}, {});
+        (void)libssh2::base64::decode(session, {}, {}, std::string_view("text"));
     }
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b00 && (!defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01)
@@ -1359,6 +1443,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::session &, char **, unsigned int *, const char *, unsigned int) noexcept =
             &libssh2::base64::decode;
         (void)wrapped(session, {}, {}, {}, {});
+        (void)libssh2::base64::decode(session, {}, {}, std::string_view("text"));
     }
 #endif
     {
@@ -1385,6 +1470,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         (void)raw(session.get(), {}, {});
         libssh2::channel (*wrapped)(libssh2::session &, const char *, struct stat *) noexcept = &libssh2::scp::recv;
         (void)wrapped(session, {}, {});
+        (void)libssh2::scp::recv(session, std::string("text"), {});
     }
 #endif
     {
@@ -1393,6 +1479,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         libssh2::channel (*wrapped)(libssh2::session &, const char *, libssh2_struct_stat *) noexcept =
             &libssh2::scp::recv2;
         (void)wrapped(session, {}, {});
+        (void)libssh2::scp::recv2(session, std::string("text"), {});
     }
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     {
@@ -1400,6 +1487,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         (void)raw(session.get(), {}, {}, {});
         libssh2::channel (*wrapped)(libssh2::session &, const char *, int, size_t) noexcept = &libssh2::scp::send;
         (void)wrapped(session, {}, {}, {});
+        (void)libssh2::scp::send(session, std::string("text"), {}, {});
     }
 #endif
     {
@@ -1409,6 +1497,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         libssh2::channel (*wrapped)(libssh2::session &, const char *, int, libssh2_int64_t, time_t, time_t) noexcept =
             &libssh2::scp::send64;
         (void)wrapped(session, {}, {}, {}, {}, {});
+        (void)libssh2::scp::send64(session, std::string("text"), {}, {}, {}, {});
     }
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     {
@@ -1418,6 +1507,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         libssh2::channel (*wrapped)(libssh2::session &, const char *, int, size_t, long, long) noexcept =
             &libssh2::scp::send_ex;
         (void)wrapped(session, {}, {}, {}, {}, {});
+        (void)libssh2::scp::send_ex(session, std::string("text"), {}, {}, {}, {});
     }
 #endif
     {
@@ -1453,6 +1543,8 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::session &, const char *, const char *, const char *, const char *,
                        const char *) noexcept = &libssh2::userauth::hostbased_fromfile;
         (void)wrapped(session, {}, {}, {}, {}, {});
+        (void)libssh2::userauth::hostbased_fromfile(session, std::string_view("text"), std::string("text"),
+                                                    std::string("text"), std::string("text"), std::string_view("text"));
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *, unsigned int, const char *, const char *, const char *,
@@ -1463,6 +1555,9 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
                        const char *, unsigned int, const char *, unsigned int) noexcept =
             &libssh2::userauth::hostbased_fromfile_ex;
         (void)wrapped(session, {}, {}, {}, {}, {}, {}, {}, {}, {});
+        (void)libssh2::userauth::hostbased_fromfile_ex(session, std::string_view("text"), std::string("text"),
+                                                       std::string("text"), std::string("text"),
+                                                       std::string_view("text"), std::string_view("text"));
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *,
@@ -1475,6 +1570,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
                                 LIBSSH2_USERAUTH_KBDINT_RESPONSE *, void **)) noexcept =
             &libssh2::userauth::keyboard_interactive;
         (void)wrapped(session, {}, {});
+        (void)libssh2::userauth::keyboard_interactive(session, std::string_view("text"), {});
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *, unsigned int,
@@ -1487,18 +1583,21 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
                                 LIBSSH2_USERAUTH_KBDINT_RESPONSE *, void **)) noexcept =
             &libssh2::userauth::keyboard_interactive_ex;
         (void)wrapped(session, {}, {}, {});
+        (void)libssh2::userauth::keyboard_interactive_ex(session, std::string_view("text"), {});
     }
     {
         char *(*raw)(LIBSSH2_SESSION *, const char *, unsigned int) noexcept = &libssh2::userauth::list;
         (void)raw(session.get(), {}, {});
         char *(*wrapped)(libssh2::session &, const char *, unsigned int) noexcept = &libssh2::userauth::list;
         (void)wrapped(session, {}, {});
+        (void)libssh2::userauth::list(session, std::string_view("text"));
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *, const char *) noexcept = &libssh2::userauth::password;
         (void)raw(session.get(), {}, {});
         int (*wrapped)(libssh2::session &, const char *, const char *) noexcept = &libssh2::userauth::password;
         (void)wrapped(session, {}, {});
+        (void)libssh2::userauth::password(session, std::string_view("text"), std::string_view("text"));
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *, unsigned int, const char *, unsigned int,
@@ -1507,6 +1606,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::session &, const char *, unsigned int, const char *, unsigned int,
                        void (*)(LIBSSH2_SESSION *, char **, int *, void **)) noexcept = &libssh2::userauth::password_ex;
         (void)wrapped(session, {}, {}, {}, {}, {});
+        (void)libssh2::userauth::password_ex(session, std::string_view("text"), std::string_view("text"), {});
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *, const unsigned char *, size_t,
@@ -1517,6 +1617,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
                        int (*)(LIBSSH2_SESSION *, unsigned char **, size_t *, const unsigned char *, size_t, void **),
                        void **) noexcept = &libssh2::userauth::publickey;
         (void)wrapped(session, {}, {}, {}, {}, {});
+        (void)libssh2::userauth::publickey(session, std::string("text"), std::vector<unsigned char>(), {}, {});
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *, const char *, const char *, const char *) noexcept =
@@ -1525,6 +1626,8 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::session &, const char *, const char *, const char *, const char *) noexcept =
             &libssh2::userauth::publickey_fromfile;
         (void)wrapped(session, {}, {}, {}, {});
+        (void)libssh2::userauth::publickey_fromfile(session, std::string_view("text"), std::string("text"),
+                                                    std::string("text"), std::string("text"));
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *, unsigned int, const char *, const char *, const char *) noexcept =
@@ -1533,6 +1636,8 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::session &, const char *, unsigned int, const char *, const char *,
                        const char *) noexcept = &libssh2::userauth::publickey_fromfile_ex;
         (void)wrapped(session, {}, {}, {}, {}, {});
+        (void)libssh2::userauth::publickey_fromfile_ex(session, std::string_view("text"), std::string("text"),
+                                                       std::string("text"), std::string("text"));
     }
     {
         int (*raw)(LIBSSH2_SESSION *, const char *, size_t, const char *, size_t, const char *, size_t,
@@ -1541,6 +1646,8 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         int (*wrapped)(libssh2::session &, const char *, size_t, const char *, size_t, const char *, size_t,
                        const char *) noexcept = &libssh2::userauth::publickey_frommemory;
         (void)wrapped(session, {}, {}, {}, {}, {}, {}, {});
+        (void)libssh2::userauth::publickey_frommemory(session, std::string_view("text"), std::string_view("text"),
+                                                      std::string_view("text"), std::string("text"));
     }
 #if LIBSSH2_VERSION_NUM >= 0x010b00
     {
@@ -1556,6 +1663,8 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
                                const char *, const unsigned char *, size_t, void **),
                        void **) noexcept = &libssh2::userauth::publickey_sk;
         (void)wrapped(session, {}, {}, {}, {}, {}, {}, {}, {}, {});
+        (void)libssh2::userauth::publickey_sk(session, std::string_view("text"), std::vector<unsigned char>(),
+                                              std::string_view("text"), std::string("text"), {}, {});
     }
 #endif
 #if LIBSSH2_VERSION_NUM < 0x010b01
@@ -1564,6 +1673,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         (void)raw(session.get(), {});
         int (*wrapped)(libssh2::session &, const char *) noexcept = &libssh2::banner_set;
         (void)wrapped(session, {});
+        (void)libssh2::banner_set(session, std::string("text"));
     }
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b01 && !defined(LIBSSH2_NO_DEPRECATED)
@@ -1572,6 +1682,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
         (void)raw(session.get(), {});
         int (*wrapped)(libssh2::session &, const char *) noexcept = &libssh2::banner_set;
         (void)wrapped(session, {});
+        (void)libssh2::banner_set(session, std::string("text"));
     }
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b02

@@ -30,7 +30,7 @@ struct sshd_server {
     std::string rsa_pubkey;    // its .pub
     std::string pass_key;      // ed25519 private key, passphrase "secret-passphrase"
     std::string pass_pubkey;   // its .pub
-    std::string known_hosts;   // one line: "[127.0.0.1]:PORT ssh-ed25519 AAAA..."
+    std::string known_hosts;   // path of a known_hosts file with one line: "[127.0.0.1]:PORT ssh-ed25519 AAAA..."
     std::string host_key_pub;  // the server's ssh_host_ed25519_key.pub
     int port = 0;
     std::string host_key_base64;               // base64 blob from the .pub line
