@@ -1,8 +1,8 @@
 // C++ callables for libssh2's callbacks (<libssh2/callbacks.hpp>) against the fixture's sshd:
 // keyboard-interactive answered by a lambda, a sign callback that signs with the ed25519 key,
 // trace lines collected by a lambda, DISCONNECT observed, exceptions carried across the C
-// frames and rethrown, or reported as a code by the std::error_code & twins. Built by tests/meson.build (links libcrypto); run by scripts/test,
-// also under AddressSanitizer.
+// frames and rethrown, or reported as a code by the std::error_code & twins. Built by
+// tests/meson.build (links libcrypto); run by scripts/test, also under AddressSanitizer.
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
