@@ -240,3 +240,21 @@ TEST_CASE("permission denied on the server is std::errc::permission_denied") {
     CHECK(ec == std::errc::permission_denied);
     CHECK(ec.message() == "permission denied");
 }
+
+// The same through the kernel's EACCES: the password server's unprivileged user opens a file
+// in a root-only directory (mode 0700).
+TEST_CASE("an unprivileged user's permission denied is std::errc::permission_denied") {
+    const auto &server = test_support::sshd_password();
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    const std::string private_dir = server.dir + "/root-only";
+    REQUIRE(test_support::run_command("mkdir -p '" + private_dir + "' && chmod 0700 '" + private_dir + "' && touch '" +
+                                      private_dir + "/file'")
+                .first == 0);
+    auto c = test_support::login(server);
+    libssh2::sftp sftp = libssh2::sftp::init(c.session);
+    REQUIRE(sftp);
+    std::error_code ec;
+    CHECK_FALSE(libssh2::check(sftp.open((private_dir + "/file").c_str(), LIBSSH2_FXF_READ, 0), sftp, ec));
+    CHECK(ec == libssh2::sftp_errc::permission_denied);
+    CHECK(ec == std::errc::permission_denied);
+}
