@@ -78,12 +78,12 @@ enum class errc : int {
     buffer_too_small = LIBSSH2_ERROR_BUFFER_TOO_SMALL,          // the buffer is too small
     bad_use = LIBSSH2_ERROR_BAD_USE,                            // invalid use of the libssh2 API
     compress = LIBSSH2_ERROR_COMPRESS,                          // compression failed
-    out_of_boundary = LIBSSH2_ERROR_OUT_OF_BOUNDARY,            // data out of bounds
+    out_of_boundary = LIBSSH2_ERROR_OUT_OF_BOUNDARY,            // a length or offset is out of bounds
     agent_protocol = LIBSSH2_ERROR_AGENT_PROTOCOL,              // SSH agent protocol error
     socket_recv = LIBSSH2_ERROR_SOCKET_RECV,                    // failed to receive on the socket
     encrypt = LIBSSH2_ERROR_ENCRYPT,                            // encryption failed
-    bad_socket = LIBSSH2_ERROR_BAD_SOCKET,                      // bad socket
-    known_hosts = LIBSSH2_ERROR_KNOWN_HOSTS,                    // known hosts error
+    bad_socket = LIBSSH2_ERROR_BAD_SOCKET,                      // bad socket descriptor
+    known_hosts = LIBSSH2_ERROR_KNOWN_HOSTS,                    // error in the known hosts data
     channel_window_full = LIBSSH2_ERROR_CHANNEL_WINDOW_FULL,    // the channel window is full
     keyfile_auth_failed = LIBSSH2_ERROR_KEYFILE_AUTH_FAILED,    // wrong passphrase or unrecognized private key file
     banner_none = LIBSSH2_ERROR_BANNER_NONE,                    // failed to receive the server's banner
@@ -94,7 +94,7 @@ enum class errc : int {
     missing_userauth_banner = LIBSSH2_ERROR_MISSING_USERAUTH_BANNER,  // the server sent no user authentication banner
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    algo_unsupported = LIBSSH2_ERROR_ALGO_UNSUPPORTED,  // algorithm not supported
+    algo_unsupported = LIBSSH2_ERROR_ALGO_UNSUPPORTED,  // the algorithm is not supported
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b01
     mac_failure = LIBSSH2_ERROR_MAC_FAILURE,  // message authentication code computation failed
@@ -153,17 +153,17 @@ public:
         case -54: return "hash calculation failed";
         case -53: return "hash initialization failed";
         case -52: return "message authentication code computation failed";
-        case -51: return "algorithm not supported";
+        case -51: return "the algorithm is not supported";
         case -50: return "the server sent no user authentication banner";
         case -49: return "random number generation failed";
         case -48: return "wrong passphrase or unrecognized private key file";
         case -47: return "the channel window is full";
-        case -46: return "known hosts error";
-        case -45: return "bad socket";
+        case -46: return "error in the known hosts data";
+        case -45: return "bad socket descriptor";
         case -44: return "encryption failed";
         case -43: return "failed to receive on the socket";
         case -42: return "SSH agent protocol error";
-        case -41: return "data out of bounds";
+        case -41: return "a length or offset is out of bounds";
         case -40: return "compression failed";
         case -39: return "invalid use of the libssh2 API";
         case -38: return "the buffer is too small";
