@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from typing import Dict, List, Sequence
 
+from .error_texts import enumerator_sentence, error_values
 from .model import Binding, GeneratorError, Method
 from .spelling import FILTERS, TESTS
 
@@ -61,6 +62,7 @@ def environment() -> "jinja2.Environment":
         undefined=jinja2.StrictUndefined, autoescape=False)
     env.globals["cpp_snippet"] = cpp_snippet
     env.filters.update(FILTERS)
+    env.filters["error_sentence"] = enumerator_sentence
     env.tests.update(TESTS)
     env.tests["contains"] = lambda sequence, item: item in sequence
     return env
@@ -84,7 +86,8 @@ def render(binding: Binding, command: str) -> Dict[str, str]:
     env = environment()
     context = dict(binding=binding, command=command, c_functions=c_functions(binding),
                    symbols={s.name: s for s in binding.symbols},
-                   kinds={k.name: k for k in binding.callback_kinds})
+                   kinds={k.name: k for k in binding.callback_kinds},
+                   error_values=error_values(binding.enumerators))
     outputs = {path: env.get_template(template).render(**context) for template, path in OUTPUTS.items()}
     for template, pattern in PER_SCOPE_OUTPUTS.items():
         for scope in binding.classes + binding.namespaces:

@@ -1,8 +1,8 @@
 // C++ callables for libssh2's callbacks (<libssh2/callbacks.hpp>) against the fixture's sshd:
 // keyboard-interactive answered by a lambda, a sign callback that signs with the ed25519 key,
 // trace lines collected by a lambda, DISCONNECT observed, exceptions carried across the C
-// frames and rethrown. Built by tests/meson.build (links libcrypto); run by scripts/test,
-// also under AddressSanitizer.
+// frames and rethrown, or reported as a code by the std::error_code & twins. Built by
+// tests/meson.build (links libcrypto); run by scripts/test, also under AddressSanitizer.
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 #include <sys/socket.h>
 
@@ -387,4 +388,97 @@ TEST_CASE("password_ex with a password-change lambda logs in; OpenSSH never asks
     // OpenSSH never sends SSH_MSG_USERAUTH_PASSWD_CHANGEREQ (it has an expired password changed
     // after login instead): the lambda is installed for both calls but never called.
     CHECK(change_requests == 0);
+}
+
+TEST_CASE("the std::error_code twins report a callable's exception, a missing session and the call's error") {
+    // A callable's exception: its own code when it is a std::system_error, else operation_canceled.
+    auto c = test_support::handshake();
+    const ed25519_key key(sshd().key);
+    std::error_code ec;
+    int rc = 0;
+    CHECK_NOTHROW(rc = libssh2::userauth::publickey(
+                      c.session, sshd().user.c_str(), key.public_blob.data(), key.public_blob.size(),
+                      [](LIBSSH2_SESSION *, unsigned char **, size_t *, const unsigned char *, size_t) -> int {
+                          throw std::domain_error("no signer here");
+                      },
+                      ec));
+    CHECK(rc != 0);
+    CHECK(ec == std::errc::operation_canceled);
+    CHECK_NOTHROW(rc = libssh2::userauth::publickey(
+                      c.session, sshd().user.c_str(), key.public_blob.data(), key.public_blob.size(),
+                      [](LIBSSH2_SESSION *, unsigned char **, size_t *, const unsigned char *, size_t) -> int {
+                          throw libssh2::error(libssh2::errc::hostkey_sign, "signer refused");
+                      },
+                      ec));
+    CHECK(ec == libssh2::errc::hostkey_sign);
+    // A callable that fails without throwing: ec is the call's own error.
+    rc = libssh2::userauth::publickey(
+        c.session, sshd().user.c_str(), key.public_blob.data(), key.public_blob.size(),
+        [](LIBSSH2_SESSION *, unsigned char **, size_t *, const unsigned char *, size_t) { return -1; }, ec);
+    REQUIRE(rc < 0);
+    CHECK(ec == static_cast<libssh2::errc>(rc));
+    CHECK(&ec.category() == &libssh2::session_category());
+    // And success clears ec.
+    rc = libssh2::userauth::publickey(
+        c.session, sshd().user.c_str(), key.public_blob.data(), key.public_blob.size(),
+        [&](LIBSSH2_SESSION *, unsigned char **sig, size_t *sig_len, const unsigned char *data, size_t data_len) {
+            const std::vector<unsigned char> signature = key.sign(data, data_len);
+            *sig = malloc_copy(signature);
+            *sig_len = signature.size();
+            return 0;
+        },
+        ec);
+    CHECK(rc == 0);
+    CHECK_FALSE(ec);
+
+    // No session to install a callable on: errc::bad_use, nothing thrown.
+    libssh2::session empty;
+    CHECK_THROWS_AS(empty.callback_set(libssh2::callback::debug,
+                                       [](LIBSSH2_SESSION *, int, const char *, int, const char *, int) {}),
+                    libssh2::error);
+    CHECK_NOTHROW(libssh2::callback_set(empty, libssh2::callback::debug,
+                                        [](LIBSSH2_SESSION *, int, const char *, int, const char *, int) {}, ec));
+    CHECK(ec == libssh2::errc::bad_use);
+    CHECK(ec == std::errc::invalid_argument);
+    ec.clear();
+    CHECK(libssh2::trace::sethandler(empty, [](LIBSSH2_SESSION *, const char *, size_t) {}, ec) ==
+          LIBSSH2_ERROR_BAD_USE);
+    CHECK(ec == libssh2::errc::bad_use);
+
+    // An allocator that throws std::bad_alloc: an empty session and not_enough_memory.
+    libssh2::session failed = libssh2::session_init_ex([](size_t) -> void * { throw std::bad_alloc(); },
+                                                       [](void *pointer) { std::free(pointer); },
+                                                       [](void *pointer, size_t count) { return std::realloc(pointer, count); },
+                                                       ec);
+    CHECK_FALSE(failed);
+    CHECK(ec == std::errc::not_enough_memory);
+}
+
+TEST_CASE("a session callable's exception reaches the twins of check and rethrow_pending as a code") {
+    auto c = test_support::handshake();
+    std::error_code ec;
+    int disconnects = 0;
+    // A code of the generic category: told apart from any code libssh2's own failure gives.
+    libssh2::callback_set(c.session, libssh2::callback::disconnect,
+                          [&](LIBSSH2_SESSION *, int, const char *, int, const char *, int) {
+                              ++disconnects;
+                              throw std::system_error(std::make_error_code(std::errc::connection_aborted), "gave up");
+                          },
+                          ec);
+    REQUIRE_FALSE(ec);
+    const std::string stranger = sshd().dir + "/stranger_ed25519";
+    REQUIRE(test_support::run_command("test -f " + stranger + " || ssh-keygen -q -t ed25519 -N '' -f " + stranger).first == 0);
+    int rc = 0;
+    for (int attempt = 0; attempt < 10 && disconnects == 0; ++attempt)
+        rc = libssh2::userauth::publickey_fromfile(c.session, sshd().user.c_str(), (stranger + ".pub").c_str(),
+                                                   stranger.c_str(), nullptr);
+    REQUIRE(rc != 0);
+    REQUIRE(disconnects == 1);
+    // The callable's exception first, as its code; then (nothing pending) the failure itself.
+    CHECK_FALSE(libssh2::check(rc, c.session, ec));
+    CHECK(ec == std::make_error_code(std::errc::connection_aborted));
+    libssh2::rethrow_pending(c.session, ec);
+    CHECK_FALSE(ec);
+    CHECK_FALSE(libssh2::check(rc, c.session, ec));
+    CHECK(ec == static_cast<libssh2::errc>(rc));
 }

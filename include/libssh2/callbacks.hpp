@@ -14,6 +14,8 @@
 // callable throws never crosses libssh2's C frames: libssh2 gets the callback's failure
 // value, and the exception is rethrown by the binding call that installed a one-shot
 // callable, or else by the next libssh2::check() / libssh2::rethrow_pending() on the session.
+// Every call here that throws has a twin taking std::error_code &ec last that never throws;
+// built with -fno-exceptions a callable cannot throw, and the throwing calls abort instead.
 #ifndef LIBSSH2_HPP_CALLBACKS
 #define LIBSSH2_HPP_CALLBACKS
 
@@ -76,10 +78,14 @@ inline void attach(node *n, callback_state *state) noexcept {
 }
 
 // The session's callables state, created on first use: libssh2's abstract slot then leads to
-// it, and session.abstract() to the user's own slot (which keeps what the slot held).
-inline callback_state &callbacks_of(session &s) {
+// it, and session.abstract() to the user's own slot (which keeps what the slot held). Without
+// a session: errc::bad_use, thrown, or in *ec and nullptr returned.
+inline callback_state *callbacks_of(session &s, std::error_code *ec) {
     node *n = access::node_of(s);
-    if (!n || !n->handle) throw error(make_error_code(errc::bad_use), "no session to install a callable on");
+    if (!n || !n->handle) {
+        fail(make_error_code(errc::bad_use), "no session to install a callable on", ec);
+        return nullptr;
+    }
     if (!n->extension) {
         auto *state = new callback_state;
         void **slot = libssh2_session_abstract(n->session);
@@ -87,7 +93,7 @@ inline callback_state &callbacks_of(session &s) {
         *slot = static_cast<void *>(state);
         attach(n, state);
     }
-    return *static_cast<callback_state *>(static_cast<callback_state_base *>(n->extension));
+    return static_cast<callback_state *>(static_cast<callback_state_base *>(n->extension));
 }
 
 // Installs a callable for the length of one call, then restores what was there.
@@ -113,93 +119,126 @@ using if_callable =
     std::enable_if_t<!std::is_pointer_v<std::decay_t<Callable>> && !std::is_null_pointer_v<std::decay_t<Callable>>>;
 
 // The C callbacks libssh2 calls: each finds the state, calls the callable, and keeps an
-// exception for the binding to rethrow instead of letting it cross libssh2's C frames.
+// exception for the binding to rethrow instead of letting it cross libssh2's C frames
+// (built without exceptions, there is none to keep).
 
 // A LIBSSH2_IGNORE_FUNC.
 inline void ignore_trampoline(LIBSSH2_SESSION *session, const char *message, int message_len, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.ignore(session, message, message_len);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.ignore(session, message, message_len);
+#endif
 }
 
 // A LIBSSH2_DEBUG_FUNC.
 inline void debug_trampoline(LIBSSH2_SESSION *session, int always_display, const char *message, int message_len,
                              const char *language, int language_len, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.debug(session, always_display, message, message_len, language, language_len);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.debug(session, always_display, message, message_len, language, language_len);
+#endif
 }
 
 // A LIBSSH2_DISCONNECT_FUNC.
 inline void disconnect_trampoline(LIBSSH2_SESSION *session, int reason, const char *message, int message_len,
                                   const char *language, int language_len, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.disconnect(session, reason, message, message_len, language, language_len);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.disconnect(session, reason, message, message_len, language, language_len);
+#endif
 }
 
 // A LIBSSH2_MACERROR_FUNC.
 inline int macerror_trampoline(LIBSSH2_SESSION *session, const char *packet, int packet_len, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.macerror(session, packet, packet_len);
     } catch (...) {
         state.keep(std::current_exception());
     }
     return -1;
+#else
+    return state.macerror(session, packet, packet_len);
+#endif
 }
 
 // A LIBSSH2_X11_OPEN_FUNC.
 inline void x11_trampoline(LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel, const char *shost, int sport,
                            void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.x11(session, channel, shost, sport);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.x11(session, channel, shost, sport);
+#endif
 }
 
 // A LIBSSH2_SEND_FUNC.
 inline ssize_t send_trampoline(libssh2_socket_t socket, const void *buffer, size_t length, int flags, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.send(socket, buffer, length, flags);
     } catch (...) {
         state.keep(std::current_exception());
     }
     return -1;
+#else
+    return state.send(socket, buffer, length, flags);
+#endif
 }
 
 // A LIBSSH2_RECV_FUNC.
 inline ssize_t recv_trampoline(libssh2_socket_t socket, void *buffer, size_t length, int flags, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.recv(socket, buffer, length, flags);
     } catch (...) {
         state.keep(std::current_exception());
     }
     return -1;
+#else
+    return state.recv(socket, buffer, length, flags);
+#endif
 }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 // A LIBSSH2_AUTHAGENT_FUNC.
 inline void authagent_trampoline(LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.authagent(session, channel);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.authagent(session, channel);
+#endif
 }
 #endif
 
@@ -208,11 +247,15 @@ inline void authagent_trampoline(LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *chan
 inline void authagent_identities_trampoline(LIBSSH2_SESSION *session, void *buffer, const char *agent_path,
                                             void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.authagent_identities(session, buffer, agent_path);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.authagent_identities(session, buffer, agent_path);
+#endif
 }
 #endif
 
@@ -222,23 +265,31 @@ inline int authagent_sign_trampoline(LIBSSH2_SESSION *session, unsigned char *bl
                                      const unsigned char *data, unsigned int dlen, unsigned char **signature,
                                      unsigned int *sigLen, const char *agentPath, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.authagent_sign(session, blob, blen, data, dlen, signature, sigLen, agentPath);
     } catch (...) {
         state.keep(std::current_exception());
     }
     return -1;
+#else
+    return state.authagent_sign(session, blob, blen, data, dlen, signature, sigLen, agentPath);
+#endif
 }
 #endif
 
 // A libssh2_trace_handler_func.
 inline void trace_trampoline(LIBSSH2_SESSION *session, void *context, const char *data, size_t length) {
     callback_state &state = *static_cast<callback_state *>(context);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.trace(session, data, length);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.trace(session, data, length);
+#endif
 }
 
 // A LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC.
@@ -247,34 +298,46 @@ inline void keyboard_interactive_trampoline(const char *name, int name_len, cons
                                             const LIBSSH2_USERAUTH_KBDINT_PROMPT *prompts,
                                             LIBSSH2_USERAUTH_KBDINT_RESPONSE *responses, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.keyboard_interactive(name, name_len, instruction, instruction_len, num_prompts, prompts,
                                           responses);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.keyboard_interactive(name, name_len, instruction, instruction_len, num_prompts, prompts, responses);
+#endif
 }
 
 // A LIBSSH2_PASSWD_CHANGEREQ_FUNC.
 inline void password_change_trampoline(LIBSSH2_SESSION *session, char **newpw, int *newpw_len, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.password_change(session, newpw, newpw_len);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.password_change(session, newpw, newpw_len);
+#endif
 }
 
 // A LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC.
 inline int publickey_sign_trampoline(LIBSSH2_SESSION *session, unsigned char **sig, size_t *sig_len,
                                      const unsigned char *data, size_t data_len, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.publickey_sign(session, sig, sig_len, data, data_len);
     } catch (...) {
         state.keep(std::current_exception());
     }
     return -1;
+#else
+    return state.publickey_sign(session, sig, sig_len, data, data_len);
+#endif
 }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
@@ -284,6 +347,7 @@ inline int publickey_sk_sign_trampoline(LIBSSH2_SESSION *session, LIBSSH2_SK_SIG
                                         const char *application, const unsigned char *key_handle, size_t key_handle_len,
                                         void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.publickey_sk_sign(session, sig_info, data, data_len, algorithm, flags, application, key_handle,
                                        key_handle_len);
@@ -291,39 +355,55 @@ inline int publickey_sk_sign_trampoline(LIBSSH2_SESSION *session, LIBSSH2_SK_SIG
         state.keep(std::current_exception());
     }
     return -1;
+#else
+    return state.publickey_sk_sign(session, sig_info, data, data_len, algorithm, flags, application, key_handle,
+                                   key_handle_len);
+#endif
 }
 #endif
 
 // A LIBSSH2_ALLOC_FUNC.
 inline void *alloc_trampoline(size_t count, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.alloc(count);
     } catch (...) {
         state.keep(std::current_exception());
     }
     return nullptr;
+#else
+    return state.alloc(count);
+#endif
 }
 
 // A LIBSSH2_FREE_FUNC.
 inline void free_trampoline(void *ptr, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.free(ptr);
     } catch (...) {
         state.keep(std::current_exception());
     }
+#else
+    return state.free(ptr);
+#endif
 }
 
 // A LIBSSH2_REALLOC_FUNC.
 inline void *realloc_trampoline(void *ptr, size_t count, void **abstract) {
     callback_state &state = *static_cast<callback_state *>(*abstract);
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     try {
         return state.realloc(ptr, count);
     } catch (...) {
         state.keep(std::current_exception());
     }
     return nullptr;
+#else
+    return state.realloc(ptr, count);
+#endif
 }
 
 // Sets a LIBSSH2_CALLBACK_* callback; returns the previous one.
@@ -339,10 +419,11 @@ void *set_session_callback(session &s, int type, Function *callback) noexcept {
 
 }  // namespace detail
 
-// What session::init_ex(alloc, free, realloc) with callables does.
+// What session::init_ex(alloc, free, realloc) with callables does; with ec, what
+// libssh2::session_init_ex(alloc, free, realloc, ec) does.
 struct callbacks_layer {
     template <class Alloc, class Free, class Realloc>
-    static session init_ex(Alloc &&alloc, Free &&free, Realloc &&realloc) {
+    static session init_ex(Alloc &&alloc, Free &&free, Realloc &&realloc, std::error_code *ec = nullptr) {
         auto *state = new detail::callback_state;
         state->alloc = std::forward<Alloc>(alloc);
         state->free = std::forward<Free>(free);
@@ -352,16 +433,30 @@ struct callbacks_layer {
         session s(raw);  // frees raw (through state) and stays empty if it cannot own it
         detail::node *n = detail::access::node_of(s);
         if (!n) {
-            std::exception_ptr pending = state->pending;
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
+            std::exception_ptr pending = std::move(state->pending);
             delete state;
-            if (pending) std::rethrow_exception(pending);
+            if (pending && ec) *ec = detail::code_of(pending);
+            if (pending && !ec) std::rethrow_exception(pending);
+#else
+            delete state;
+#endif
             return s;
         }
         detail::attach(n, state);
-        state->rethrow_pending();
+        state->rethrow_pending(ec);
         return s;
     }
 };
+
+// Twin of session::init_ex(alloc, free, realloc): throws nothing but std::bad_alloc; ec is the
+// code of what a callable threw (see rethrow_pending), else clear.
+template <class Alloc, class Free, class Realloc>
+[[nodiscard]] session session_init_ex(Alloc &&alloc, Free &&free, Realloc &&realloc, std::error_code &ec) {
+    ec.clear();
+    return callbacks_layer::init_ex(std::forward<Alloc>(alloc), std::forward<Free>(free),
+                                    std::forward<Realloc>(realloc), &ec);
+}
 
 // Tags for session.callback_set(tag, callable): one per LIBSSH2_CALLBACK_* type.
 namespace callback {
@@ -370,8 +465,10 @@ namespace callback {
 // void(LIBSSH2_SESSION *session, const char *message, int message_len)
 struct ignore_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).ignore = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->ignore = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_IGNORE, &detail::ignore_trampoline);
     }
 };
@@ -382,8 +479,10 @@ inline constexpr ignore_t ignore{};
 // language_len)
 struct debug_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).debug = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->debug = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_DEBUG, &detail::debug_trampoline);
     }
 };
@@ -394,8 +493,10 @@ inline constexpr debug_t debug{};
 // language_len)
 struct disconnect_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).disconnect = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->disconnect = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_DISCONNECT, &detail::disconnect_trampoline);
     }
 };
@@ -405,8 +506,10 @@ inline constexpr disconnect_t disconnect{};
 // int(LIBSSH2_SESSION *session, const char *packet, int packet_len)
 struct macerror_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).macerror = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->macerror = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_MACERROR, &detail::macerror_trampoline);
     }
 };
@@ -416,8 +519,10 @@ inline constexpr macerror_t macerror{};
 // void(LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel, const char *shost, int sport)
 struct x11_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).x11 = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->x11 = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_X11, &detail::x11_trampoline);
     }
 };
@@ -427,8 +532,10 @@ inline constexpr x11_t x11{};
 // ssize_t(libssh2_socket_t socket, const void *buffer, size_t length, int flags)
 struct send_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).send = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->send = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_SEND, &detail::send_trampoline);
     }
 };
@@ -438,8 +545,10 @@ inline constexpr send_t send{};
 // ssize_t(libssh2_socket_t socket, void *buffer, size_t length, int flags)
 struct recv_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).recv = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->recv = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_RECV, &detail::recv_trampoline);
     }
 };
@@ -450,8 +559,10 @@ inline constexpr recv_t recv{};
 // void(LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel)
 struct authagent_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).authagent = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->authagent = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_AUTHAGENT, &detail::authagent_trampoline);
     }
 };
@@ -463,8 +574,10 @@ inline constexpr authagent_t authagent{};
 // void(LIBSSH2_SESSION *session, void *buffer, const char *agent_path)
 struct authagent_identities_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).authagent_identities = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->authagent_identities = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_AUTHAGENT_IDENTITIES,
                                             &detail::authagent_identities_trampoline);
     }
@@ -478,8 +591,10 @@ inline constexpr authagent_identities_t authagent_identities{};
 // unsigned char **signature, unsigned int *sigLen, const char *agentPath)
 struct authagent_sign_t {
     template <class Callable>
-    static void *install(session &s, Callable &&callable) {
-        detail::callbacks_of(s).authagent_sign = std::forward<Callable>(callable);
+    static void *install(session &s, Callable &&callable, std::error_code *ec = nullptr) {
+        detail::callback_state *state = detail::callbacks_of(s, ec);
+        if (!state) return nullptr;
+        state->authagent_sign = std::forward<Callable>(callable);
         return detail::set_session_callback(s, LIBSSH2_CALLBACK_AUTHAGENT_SIGN, &detail::authagent_sign_trampoline);
     }
 };
@@ -488,17 +603,45 @@ inline constexpr authagent_sign_t authagent_sign{};
 
 }  // namespace callback
 
+// Twin of session.callback_set(kind, callable): throws nothing but std::bad_alloc; without a session, ec is
+// errc::bad_use and nothing is installed. Returns the previous C callback.
+template <class Kind, class Callable>
+auto callback_set(session &s, Kind kind, Callable &&callable, std::error_code &ec)
+    -> decltype(Kind::install(s, std::forward<Callable>(callable), &ec)) {
+    (void)kind;
+    ec.clear();
+    return Kind::install(s, std::forward<Callable>(callable), &ec);
+}
+
 namespace trace {
 
 // libssh2_trace_sethandler, with a C++ callable as callback, called as
 // void(LIBSSH2_SESSION *session, const char *data, size_t length).
 template <class Callable, class = detail::if_callable<Callable>>
 inline int sethandler(::libssh2::session &session, Callable &&callback) {
-    detail::callback_state &state = detail::callbacks_of(session);
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
     state.trace = std::forward<Callable>(callback);
     void *state_pointer = static_cast<void *>(&state);
     const int rc = libssh2_trace_sethandler(session.get(), state_pointer, &detail::trace_trampoline);
-    state.rethrow_pending();
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable>>
+inline int sethandler(::libssh2::session &session, Callable &&callback, std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    state.trace = std::forward<Callable>(callback);
+    void *state_pointer = static_cast<void *>(&state);
+    const int rc = libssh2_trace_sethandler(session.get(), state_pointer, &detail::trace_trampoline);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
     return rc;
 }
 
@@ -511,13 +654,34 @@ namespace userauth {
 // LIBSSH2_USERAUTH_KBDINT_PROMPT *prompts, LIBSSH2_USERAUTH_KBDINT_RESPONSE *responses) during this call.
 template <class Callable, class = detail::if_callable<Callable>>
 inline int keyboard_interactive(::libssh2::session &session, const char *username, Callable &&response_callback) {
-    detail::callback_state &state = detail::callbacks_of(session);
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
     detail::scoped_callable<decltype(state.keyboard_interactive)> installed(state.keyboard_interactive,
                                                                             std::forward<Callable>(response_callback));
     const int rc = libssh2_userauth_keyboard_interactive_ex(session.get(), username,
                                                             static_cast<unsigned int>(std::strlen(username)),
                                                             &detail::keyboard_interactive_trampoline);
-    state.rethrow_pending();
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable>>
+inline int keyboard_interactive(::libssh2::session &session, const char *username, Callable &&response_callback,
+                                std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.keyboard_interactive)> installed(state.keyboard_interactive,
+                                                                            std::forward<Callable>(response_callback));
+    const int rc = libssh2_userauth_keyboard_interactive_ex(session.get(), username,
+                                                            static_cast<unsigned int>(std::strlen(username)),
+                                                            &detail::keyboard_interactive_trampoline);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
     return rc;
 }
 
@@ -527,12 +691,32 @@ inline int keyboard_interactive(::libssh2::session &session, const char *usernam
 template <class Callable, class = detail::if_callable<Callable>>
 inline int keyboard_interactive_ex(::libssh2::session &session, const char *username, unsigned int username_len,
                                    Callable &&response_callback) {
-    detail::callback_state &state = detail::callbacks_of(session);
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
     detail::scoped_callable<decltype(state.keyboard_interactive)> installed(state.keyboard_interactive,
                                                                             std::forward<Callable>(response_callback));
     const int rc = libssh2_userauth_keyboard_interactive_ex(session.get(), username, username_len,
                                                             &detail::keyboard_interactive_trampoline);
-    state.rethrow_pending();
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable>>
+inline int keyboard_interactive_ex(::libssh2::session &session, const char *username, unsigned int username_len,
+                                   Callable &&response_callback, std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.keyboard_interactive)> installed(state.keyboard_interactive,
+                                                                            std::forward<Callable>(response_callback));
+    const int rc = libssh2_userauth_keyboard_interactive_ex(session.get(), username, username_len,
+                                                            &detail::keyboard_interactive_trampoline);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
     return rc;
 }
 
@@ -541,12 +725,33 @@ inline int keyboard_interactive_ex(::libssh2::session &session, const char *user
 template <class Callable, class = detail::if_callable<Callable>>
 inline int password_ex(::libssh2::session &session, const char *username, unsigned int username_len,
                        const char *password, unsigned int password_len, Callable &&passwd_change_cb) {
-    detail::callback_state &state = detail::callbacks_of(session);
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
     detail::scoped_callable<decltype(state.password_change)> installed(state.password_change,
                                                                        std::forward<Callable>(passwd_change_cb));
     const int rc = libssh2_userauth_password_ex(session.get(), username, username_len, password, password_len,
                                                 &detail::password_change_trampoline);
-    state.rethrow_pending();
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable>>
+inline int password_ex(::libssh2::session &session, const char *username, unsigned int username_len,
+                       const char *password, unsigned int password_len, Callable &&passwd_change_cb,
+                       std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.password_change)> installed(state.password_change,
+                                                                       std::forward<Callable>(passwd_change_cb));
+    const int rc = libssh2_userauth_password_ex(session.get(), username, username_len, password, password_len,
+                                                &detail::password_change_trampoline);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
     return rc;
 }
 
@@ -556,13 +761,34 @@ inline int password_ex(::libssh2::session &session, const char *username, unsign
 template <class Callable, class = detail::if_callable<Callable>>
 inline int publickey(::libssh2::session &session, const char *username, const unsigned char *pubkeydata,
                      size_t pubkeydata_len, Callable &&sign_callback) {
-    detail::callback_state &state = detail::callbacks_of(session);
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
     detail::scoped_callable<decltype(state.publickey_sign)> installed(state.publickey_sign,
                                                                       std::forward<Callable>(sign_callback));
     void *state_pointer = static_cast<void *>(&state);
     const int rc = libssh2_userauth_publickey(session.get(), username, pubkeydata, pubkeydata_len,
                                               &detail::publickey_sign_trampoline, &state_pointer);
-    state.rethrow_pending();
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable>>
+inline int publickey(::libssh2::session &session, const char *username, const unsigned char *pubkeydata,
+                     size_t pubkeydata_len, Callable &&sign_callback, std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.publickey_sign)> installed(state.publickey_sign,
+                                                                      std::forward<Callable>(sign_callback));
+    void *state_pointer = static_cast<void *>(&state);
+    const int rc = libssh2_userauth_publickey(session.get(), username, pubkeydata, pubkeydata_len,
+                                              &detail::publickey_sign_trampoline, &state_pointer);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
     return rc;
 }
 
@@ -576,14 +802,37 @@ template <class Callable, class = detail::if_callable<Callable>>
 inline int publickey_sk(::libssh2::session &session, const char *username, size_t username_len,
                         const unsigned char *publickeydata, size_t publickeydata_len, const char *privkeyblob,
                         size_t privkeyblob_len, const char *passphrase, Callable &&sign_callback) {
-    detail::callback_state &state = detail::callbacks_of(session);
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
     detail::scoped_callable<decltype(state.publickey_sk_sign)> installed(state.publickey_sk_sign,
                                                                          std::forward<Callable>(sign_callback));
     void *state_pointer = static_cast<void *>(&state);
     const int rc = libssh2_userauth_publickey_sk(session.get(), username, username_len, publickeydata,
                                                  publickeydata_len, privkeyblob, privkeyblob_len, passphrase,
                                                  &detail::publickey_sk_sign_trampoline, &state_pointer);
-    state.rethrow_pending();
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable>>
+inline int publickey_sk(::libssh2::session &session, const char *username, size_t username_len,
+                        const unsigned char *publickeydata, size_t publickeydata_len, const char *privkeyblob,
+                        size_t privkeyblob_len, const char *passphrase, Callable &&sign_callback, std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.publickey_sk_sign)> installed(state.publickey_sk_sign,
+                                                                         std::forward<Callable>(sign_callback));
+    void *state_pointer = static_cast<void *>(&state);
+    const int rc = libssh2_userauth_publickey_sk(session.get(), username, username_len, publickeydata,
+                                                 publickeydata_len, privkeyblob, privkeyblob_len, passphrase,
+                                                 &detail::publickey_sk_sign_trampoline, &state_pointer);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
     return rc;
 }
 #endif

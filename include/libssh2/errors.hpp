@@ -5,10 +5,16 @@
 //
 // - libssh2::errc (every LIBSSH2_ERROR_*) and libssh2::sftp_errc (every LIBSSH2_FX_*), with
 //   their std::error_category, make_error_code and std::is_error_code_enum;
+// - messages that are sentences ("timed out waiting for the server"), libssh2::constant_name()
+//   for the constant's name, and portable conditions: an error compares equal to the std::errc
+//   whose meaning fits (errc::timeout == std::errc::timed_out, sftp_errc::no_such_file ==
+//   std::errc::no_such_file_or_directory, ...);
 // - session.last_error_code() and session.last_error_message();
 // - libssh2::check(result, session): the result, or std::nullopt when libssh2 says
 //   LIBSSH2_ERROR_EAGAIN (would block), or a thrown libssh2::error (a std::system_error with
 //   the session's message). The thin layer's methods still return the C values unchanged.
+// - as in std::filesystem, every call that throws has a twin taking std::error_code &ec last
+//   that never throws; built with -fno-exceptions the throwing ones print and abort.
 #ifndef LIBSSH2_HPP_ERRORS
 #define LIBSSH2_HPP_ERRORS
 
@@ -17,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <new>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -25,109 +32,111 @@
 
 namespace libssh2 {
 
-// LIBSSH2_ERROR_*: what libssh2's functions return, and session.last_errno().
+// LIBSSH2_ERROR_*: what libssh2's functions return, and session.last_errno(). Beside each enumerator: its message().
 enum class errc : int {
-    none = LIBSSH2_ERROR_NONE,
-    socket_none = LIBSSH2_ERROR_SOCKET_NONE,
-    banner_recv = LIBSSH2_ERROR_BANNER_RECV,
-    banner_send = LIBSSH2_ERROR_BANNER_SEND,
-    invalid_mac = LIBSSH2_ERROR_INVALID_MAC,
-    kex_failure = LIBSSH2_ERROR_KEX_FAILURE,
-    alloc = LIBSSH2_ERROR_ALLOC,
-    socket_send = LIBSSH2_ERROR_SOCKET_SEND,
-    key_exchange_failure = LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE,
-    timeout = LIBSSH2_ERROR_TIMEOUT,
-    hostkey_init = LIBSSH2_ERROR_HOSTKEY_INIT,
-    hostkey_sign = LIBSSH2_ERROR_HOSTKEY_SIGN,
-    decrypt = LIBSSH2_ERROR_DECRYPT,
-    socket_disconnect = LIBSSH2_ERROR_SOCKET_DISCONNECT,
-    proto = LIBSSH2_ERROR_PROTO,
-    password_expired = LIBSSH2_ERROR_PASSWORD_EXPIRED,
-    file = LIBSSH2_ERROR_FILE,
-    method_none = LIBSSH2_ERROR_METHOD_NONE,
-    authentication_failed = LIBSSH2_ERROR_AUTHENTICATION_FAILED,
-    publickey_unrecognized = LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED,
-    publickey_unverified = LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED,
-    channel_outoforder = LIBSSH2_ERROR_CHANNEL_OUTOFORDER,
-    channel_failure = LIBSSH2_ERROR_CHANNEL_FAILURE,
-    channel_request_denied = LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED,
-    channel_unknown = LIBSSH2_ERROR_CHANNEL_UNKNOWN,
-    channel_window_exceeded = LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED,
-    channel_packet_exceeded = LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED,
-    channel_closed = LIBSSH2_ERROR_CHANNEL_CLOSED,
-    channel_eof_sent = LIBSSH2_ERROR_CHANNEL_EOF_SENT,
-    scp_protocol = LIBSSH2_ERROR_SCP_PROTOCOL,
-    zlib = LIBSSH2_ERROR_ZLIB,
-    socket_timeout = LIBSSH2_ERROR_SOCKET_TIMEOUT,
-    sftp_protocol = LIBSSH2_ERROR_SFTP_PROTOCOL,
-    request_denied = LIBSSH2_ERROR_REQUEST_DENIED,
-    method_not_supported = LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,
-    inval = LIBSSH2_ERROR_INVAL,
-    invalid_poll_type = LIBSSH2_ERROR_INVALID_POLL_TYPE,
-    publickey_protocol = LIBSSH2_ERROR_PUBLICKEY_PROTOCOL,
-    eagain = LIBSSH2_ERROR_EAGAIN,
-    buffer_too_small = LIBSSH2_ERROR_BUFFER_TOO_SMALL,
-    bad_use = LIBSSH2_ERROR_BAD_USE,
-    compress = LIBSSH2_ERROR_COMPRESS,
-    out_of_boundary = LIBSSH2_ERROR_OUT_OF_BOUNDARY,
-    agent_protocol = LIBSSH2_ERROR_AGENT_PROTOCOL,
-    socket_recv = LIBSSH2_ERROR_SOCKET_RECV,
-    encrypt = LIBSSH2_ERROR_ENCRYPT,
-    bad_socket = LIBSSH2_ERROR_BAD_SOCKET,
-    known_hosts = LIBSSH2_ERROR_KNOWN_HOSTS,
-    channel_window_full = LIBSSH2_ERROR_CHANNEL_WINDOW_FULL,
-    keyfile_auth_failed = LIBSSH2_ERROR_KEYFILE_AUTH_FAILED,
-    banner_none = LIBSSH2_ERROR_BANNER_NONE,
+    none = LIBSSH2_ERROR_NONE,                                      // no error
+    socket_none = LIBSSH2_ERROR_SOCKET_NONE,                        // the socket is invalid
+    banner_recv = LIBSSH2_ERROR_BANNER_RECV,                        // failed to receive the server's banner
+    banner_send = LIBSSH2_ERROR_BANNER_SEND,                        // failed to send the banner
+    invalid_mac = LIBSSH2_ERROR_INVALID_MAC,                        // invalid message authentication code
+    kex_failure = LIBSSH2_ERROR_KEX_FAILURE,                        // encryption key exchange with the server failed
+    alloc = LIBSSH2_ERROR_ALLOC,                                    // out of memory
+    socket_send = LIBSSH2_ERROR_SOCKET_SEND,                        // failed to send on the socket
+    key_exchange_failure = LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE,      // key exchange failed
+    timeout = LIBSSH2_ERROR_TIMEOUT,                                // timed out waiting for the server
+    hostkey_init = LIBSSH2_ERROR_HOSTKEY_INIT,                      // failed to initialize the host key
+    hostkey_sign = LIBSSH2_ERROR_HOSTKEY_SIGN,                      // failed to verify the host key signature
+    decrypt = LIBSSH2_ERROR_DECRYPT,                                // decryption failed
+    socket_disconnect = LIBSSH2_ERROR_SOCKET_DISCONNECT,            // the connection was closed by the server
+    proto = LIBSSH2_ERROR_PROTO,                                    // SSH protocol error
+    password_expired = LIBSSH2_ERROR_PASSWORD_EXPIRED,              // the password has expired
+    file = LIBSSH2_ERROR_FILE,                                      // failed to read a key file
+    method_none = LIBSSH2_ERROR_METHOD_NONE,                        // no method in common with the server
+    authentication_failed = LIBSSH2_ERROR_AUTHENTICATION_FAILED,    // authentication failed
+    publickey_unrecognized = LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED,  // authentication failed
+    publickey_unverified = LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED,      // the public key's signature was not accepted
+    channel_outoforder = LIBSSH2_ERROR_CHANNEL_OUTOFORDER,          // channel packet received out of order
+    channel_failure = LIBSSH2_ERROR_CHANNEL_FAILURE,                // the server failed to open the channel
+    channel_request_denied = LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED,  // the server denied the channel request
+    channel_unknown = LIBSSH2_ERROR_CHANNEL_UNKNOWN,                // unknown channel
+    channel_window_exceeded =
+        LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED,  // the peer sent more than the channel window allows
+    channel_packet_exceeded =
+        LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED,                  // a channel packet exceeds the maximum packet size
+    channel_closed = LIBSSH2_ERROR_CHANNEL_CLOSED,              // the channel is closed
+    channel_eof_sent = LIBSSH2_ERROR_CHANNEL_EOF_SENT,          // end of file was already sent on the channel
+    scp_protocol = LIBSSH2_ERROR_SCP_PROTOCOL,                  // SCP protocol error
+    zlib = LIBSSH2_ERROR_ZLIB,                                  // zlib compression error
+    socket_timeout = LIBSSH2_ERROR_SOCKET_TIMEOUT,              // timed out waiting on the socket
+    sftp_protocol = LIBSSH2_ERROR_SFTP_PROTOCOL,                // the SFTP server returned an error status
+    request_denied = LIBSSH2_ERROR_REQUEST_DENIED,              // the server denied the request
+    method_not_supported = LIBSSH2_ERROR_METHOD_NOT_SUPPORTED,  // the method is not supported
+    inval = LIBSSH2_ERROR_INVAL,                                // invalid argument
+    invalid_poll_type = LIBSSH2_ERROR_INVALID_POLL_TYPE,        // invalid poll type
+    publickey_protocol = LIBSSH2_ERROR_PUBLICKEY_PROTOCOL,      // publickey subsystem protocol error
+    eagain = LIBSSH2_ERROR_EAGAIN,                              // the operation would block; try again
+    buffer_too_small = LIBSSH2_ERROR_BUFFER_TOO_SMALL,          // the buffer is too small
+    bad_use = LIBSSH2_ERROR_BAD_USE,                            // invalid use of the libssh2 API
+    compress = LIBSSH2_ERROR_COMPRESS,                          // compression failed
+    out_of_boundary = LIBSSH2_ERROR_OUT_OF_BOUNDARY,            // a length or offset is out of bounds
+    agent_protocol = LIBSSH2_ERROR_AGENT_PROTOCOL,              // SSH agent protocol error
+    socket_recv = LIBSSH2_ERROR_SOCKET_RECV,                    // failed to receive on the socket
+    encrypt = LIBSSH2_ERROR_ENCRYPT,                            // encryption failed
+    bad_socket = LIBSSH2_ERROR_BAD_SOCKET,                      // bad socket descriptor
+    known_hosts = LIBSSH2_ERROR_KNOWN_HOSTS,                    // error in the known hosts data
+    channel_window_full = LIBSSH2_ERROR_CHANNEL_WINDOW_FULL,    // the channel window is full
+    keyfile_auth_failed = LIBSSH2_ERROR_KEYFILE_AUTH_FAILED,    // wrong passphrase or unrecognized private key file
+    banner_none = LIBSSH2_ERROR_BANNER_NONE,                    // failed to receive the server's banner
 #if LIBSSH2_VERSION_NUM >= 0x010a00
-    randgen = LIBSSH2_ERROR_RANDGEN,
+    randgen = LIBSSH2_ERROR_RANDGEN,  // random number generation failed
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    missing_userauth_banner = LIBSSH2_ERROR_MISSING_USERAUTH_BANNER,
+    missing_userauth_banner = LIBSSH2_ERROR_MISSING_USERAUTH_BANNER,  // the server sent no user authentication banner
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    algo_unsupported = LIBSSH2_ERROR_ALGO_UNSUPPORTED,
+    algo_unsupported = LIBSSH2_ERROR_ALGO_UNSUPPORTED,  // the algorithm is not supported
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b01
-    mac_failure = LIBSSH2_ERROR_MAC_FAILURE,
+    mac_failure = LIBSSH2_ERROR_MAC_FAILURE,  // message authentication code computation failed
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b01
-    hash_init = LIBSSH2_ERROR_HASH_INIT,
+    hash_init = LIBSSH2_ERROR_HASH_INIT,  // hash initialization failed
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b01
-    hash_calc = LIBSSH2_ERROR_HASH_CALC,
+    hash_calc = LIBSSH2_ERROR_HASH_CALC,  // hash calculation failed
 #endif
 #if LIBSSH2_VERSION_NUM >= 0x010b02
-    store_overflow = LIBSSH2_ERROR_STORE_OVERFLOW,
+    store_overflow = LIBSSH2_ERROR_STORE_OVERFLOW,  // write exceeded the buffer size
 #endif
 };
 
-// LIBSSH2_FX_*: the SFTP server's status, sftp.last_error().
+// LIBSSH2_FX_*: the SFTP server's status, sftp.last_error(). Beside each enumerator: its message().
 enum class sftp_errc : unsigned long {
-    ok = LIBSSH2_FX_OK,
-    eof = LIBSSH2_FX_EOF,
-    no_such_file = LIBSSH2_FX_NO_SUCH_FILE,
-    permission_denied = LIBSSH2_FX_PERMISSION_DENIED,
-    failure = LIBSSH2_FX_FAILURE,
-    bad_message = LIBSSH2_FX_BAD_MESSAGE,
-    no_connection = LIBSSH2_FX_NO_CONNECTION,
-    connection_lost = LIBSSH2_FX_CONNECTION_LOST,
-    op_unsupported = LIBSSH2_FX_OP_UNSUPPORTED,
-    invalid_handle = LIBSSH2_FX_INVALID_HANDLE,
-    no_such_path = LIBSSH2_FX_NO_SUCH_PATH,
-    file_already_exists = LIBSSH2_FX_FILE_ALREADY_EXISTS,
-    write_protect = LIBSSH2_FX_WRITE_PROTECT,
-    no_media = LIBSSH2_FX_NO_MEDIA,
-    no_space_on_filesystem = LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM,
-    quota_exceeded = LIBSSH2_FX_QUOTA_EXCEEDED,
+    ok = LIBSSH2_FX_OK,                                          // success
+    eof = LIBSSH2_FX_EOF,                                        // end of file
+    no_such_file = LIBSSH2_FX_NO_SUCH_FILE,                      // no such file or directory
+    permission_denied = LIBSSH2_FX_PERMISSION_DENIED,            // permission denied
+    failure = LIBSSH2_FX_FAILURE,                                // the SFTP server reported a failure
+    bad_message = LIBSSH2_FX_BAD_MESSAGE,                        // bad SFTP message
+    no_connection = LIBSSH2_FX_NO_CONNECTION,                    // no connection to the SFTP server
+    connection_lost = LIBSSH2_FX_CONNECTION_LOST,                // connection to the SFTP server lost
+    op_unsupported = LIBSSH2_FX_OP_UNSUPPORTED,                  // operation not supported by the SFTP server
+    invalid_handle = LIBSSH2_FX_INVALID_HANDLE,                  // invalid file handle
+    no_such_path = LIBSSH2_FX_NO_SUCH_PATH,                      // no such path
+    file_already_exists = LIBSSH2_FX_FILE_ALREADY_EXISTS,        // file exists
+    write_protect = LIBSSH2_FX_WRITE_PROTECT,                    // write-protected file system
+    no_media = LIBSSH2_FX_NO_MEDIA,                              // no medium in the drive
+    no_space_on_filesystem = LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM,  // no space left on the file system
+    quota_exceeded = LIBSSH2_FX_QUOTA_EXCEEDED,                  // disk quota exceeded
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    unknown_principle = LIBSSH2_FX_UNKNOWN_PRINCIPLE,
+    unknown_principle = LIBSSH2_FX_UNKNOWN_PRINCIPLE,  // unknown principal
 #endif
-    unknown_principal = LIBSSH2_FX_UNKNOWN_PRINCIPAL,
-    lock_conflict = LIBSSH2_FX_LOCK_CONFLICT,
-    dir_not_empty = LIBSSH2_FX_DIR_NOT_EMPTY,
-    not_a_directory = LIBSSH2_FX_NOT_A_DIRECTORY,
-    invalid_filename = LIBSSH2_FX_INVALID_FILENAME,
-    link_loop = LIBSSH2_FX_LINK_LOOP,
+    unknown_principal = LIBSSH2_FX_UNKNOWN_PRINCIPAL,  // unknown principal
+    lock_conflict = LIBSSH2_FX_LOCK_CONFLICT,          // the file is locked by another process
+    dir_not_empty = LIBSSH2_FX_DIR_NOT_EMPTY,          // directory not empty
+    not_a_directory = LIBSSH2_FX_NOT_A_DIRECTORY,      // not a directory
+    invalid_filename = LIBSSH2_FX_INVALID_FILENAME,    // invalid file name
+    link_loop = LIBSSH2_FX_LINK_LOOP,                  // too many levels of symbolic links
 };
 
 namespace detail {
@@ -135,104 +144,263 @@ namespace detail {
 class session_error_category final : public std::error_category {
 public:
     const char *name() const noexcept override { return "libssh2"; }
-    // The constant's name: what the man pages and libssh2's sources call it.
+
+    // A sentence, lower case as std::errc's messages are; libssh2::constant_name() gives the
+    // constant's name.
     std::string message(int value) const override {
         switch (value) {
-        case -55: return "LIBSSH2_ERROR_STORE_OVERFLOW";
-        case -54: return "LIBSSH2_ERROR_HASH_CALC";
-        case -53: return "LIBSSH2_ERROR_HASH_INIT";
-        case -52: return "LIBSSH2_ERROR_MAC_FAILURE";
-        case -51: return "LIBSSH2_ERROR_ALGO_UNSUPPORTED";
-        case -50: return "LIBSSH2_ERROR_MISSING_USERAUTH_BANNER";
-        case -49: return "LIBSSH2_ERROR_RANDGEN";
-        case -48: return "LIBSSH2_ERROR_KEYFILE_AUTH_FAILED";
-        case -47: return "LIBSSH2_ERROR_CHANNEL_WINDOW_FULL";
-        case -46: return "LIBSSH2_ERROR_KNOWN_HOSTS";
-        case -45: return "LIBSSH2_ERROR_BAD_SOCKET";
-        case -44: return "LIBSSH2_ERROR_ENCRYPT";
-        case -43: return "LIBSSH2_ERROR_SOCKET_RECV";
-        case -42: return "LIBSSH2_ERROR_AGENT_PROTOCOL";
-        case -41: return "LIBSSH2_ERROR_OUT_OF_BOUNDARY";
-        case -40: return "LIBSSH2_ERROR_COMPRESS";
-        case -39: return "LIBSSH2_ERROR_BAD_USE";
-        case -38: return "LIBSSH2_ERROR_BUFFER_TOO_SMALL";
-        case -37: return "LIBSSH2_ERROR_EAGAIN";
-        case -36: return "LIBSSH2_ERROR_PUBLICKEY_PROTOCOL";
-        case -35: return "LIBSSH2_ERROR_INVALID_POLL_TYPE";
-        case -34: return "LIBSSH2_ERROR_INVAL";
-        case -33: return "LIBSSH2_ERROR_METHOD_NOT_SUPPORTED";
-        case -32: return "LIBSSH2_ERROR_REQUEST_DENIED";
-        case -31: return "LIBSSH2_ERROR_SFTP_PROTOCOL";
-        case -30: return "LIBSSH2_ERROR_SOCKET_TIMEOUT";
-        case -29: return "LIBSSH2_ERROR_ZLIB";
-        case -28: return "LIBSSH2_ERROR_SCP_PROTOCOL";
-        case -27: return "LIBSSH2_ERROR_CHANNEL_EOF_SENT";
-        case -26: return "LIBSSH2_ERROR_CHANNEL_CLOSED";
-        case -25: return "LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED";
-        case -24: return "LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED";
-        case -23: return "LIBSSH2_ERROR_CHANNEL_UNKNOWN";
-        case -22: return "LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED";
-        case -21: return "LIBSSH2_ERROR_CHANNEL_FAILURE";
-        case -20: return "LIBSSH2_ERROR_CHANNEL_OUTOFORDER";
-        case -19: return "LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED";
-        case -18: return "LIBSSH2_ERROR_AUTHENTICATION_FAILED / LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED";
-        case -17: return "LIBSSH2_ERROR_METHOD_NONE";
-        case -16: return "LIBSSH2_ERROR_FILE";
-        case -15: return "LIBSSH2_ERROR_PASSWORD_EXPIRED";
-        case -14: return "LIBSSH2_ERROR_PROTO";
-        case -13: return "LIBSSH2_ERROR_SOCKET_DISCONNECT";
-        case -12: return "LIBSSH2_ERROR_DECRYPT";
-        case -11: return "LIBSSH2_ERROR_HOSTKEY_SIGN";
-        case -10: return "LIBSSH2_ERROR_HOSTKEY_INIT";
-        case -9: return "LIBSSH2_ERROR_TIMEOUT";
-        case -8: return "LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE";
-        case -7: return "LIBSSH2_ERROR_SOCKET_SEND";
-        case -6: return "LIBSSH2_ERROR_ALLOC";
-        case -5: return "LIBSSH2_ERROR_KEX_FAILURE";
-        case -4: return "LIBSSH2_ERROR_INVALID_MAC";
-        case -3: return "LIBSSH2_ERROR_BANNER_SEND";
-        case -2: return "LIBSSH2_ERROR_BANNER_RECV / LIBSSH2_ERROR_BANNER_NONE";
-        case -1: return "LIBSSH2_ERROR_SOCKET_NONE";
-        case 0: return "LIBSSH2_ERROR_NONE";
+        case -55: return "write exceeded the buffer size";
+        case -54: return "hash calculation failed";
+        case -53: return "hash initialization failed";
+        case -52: return "message authentication code computation failed";
+        case -51: return "the algorithm is not supported";
+        case -50: return "the server sent no user authentication banner";
+        case -49: return "random number generation failed";
+        case -48: return "wrong passphrase or unrecognized private key file";
+        case -47: return "the channel window is full";
+        case -46: return "error in the known hosts data";
+        case -45: return "bad socket descriptor";
+        case -44: return "encryption failed";
+        case -43: return "failed to receive on the socket";
+        case -42: return "SSH agent protocol error";
+        case -41: return "a length or offset is out of bounds";
+        case -40: return "compression failed";
+        case -39: return "invalid use of the libssh2 API";
+        case -38: return "the buffer is too small";
+        case -37: return "the operation would block; try again";
+        case -36: return "publickey subsystem protocol error";
+        case -35: return "invalid poll type";
+        case -34: return "invalid argument";
+        case -33: return "the method is not supported";
+        case -32: return "the server denied the request";
+        case -31: return "the SFTP server returned an error status";
+        case -30: return "timed out waiting on the socket";
+        case -29: return "zlib compression error";
+        case -28: return "SCP protocol error";
+        case -27: return "end of file was already sent on the channel";
+        case -26: return "the channel is closed";
+        case -25: return "a channel packet exceeds the maximum packet size";
+        case -24: return "the peer sent more than the channel window allows";
+        case -23: return "unknown channel";
+        case -22: return "the server denied the channel request";
+        case -21: return "the server failed to open the channel";
+        case -20: return "channel packet received out of order";
+        case -19: return "the public key's signature was not accepted";
+        case -18: return "authentication failed";
+        case -17: return "no method in common with the server";
+        case -16: return "failed to read a key file";
+        case -15: return "the password has expired";
+        case -14: return "SSH protocol error";
+        case -13: return "the connection was closed by the server";
+        case -12: return "decryption failed";
+        case -11: return "failed to verify the host key signature";
+        case -10: return "failed to initialize the host key";
+        case -9: return "timed out waiting for the server";
+        case -8: return "key exchange failed";
+        case -7: return "failed to send on the socket";
+        case -6: return "out of memory";
+        case -5: return "encryption key exchange with the server failed";
+        case -4: return "invalid message authentication code";
+        case -3: return "failed to send the banner";
+        case -2: return "failed to receive the server's banner";
+        case -1: return "the socket is invalid";
+        case 0: return "no error";
         }
         return "unknown libssh2 error " + std::to_string(value);
+    }
+
+    // The portable std::errc condition where the meaning fits; else the category's own.
+    std::error_condition default_error_condition(int value) const noexcept override {
+        switch (value) {
+        case -45: return std::make_error_condition(std::errc::bad_file_descriptor);
+        case -39: return std::make_error_condition(std::errc::invalid_argument);
+        case -38: return std::make_error_condition(std::errc::result_out_of_range);
+        case -37: return std::make_error_condition(std::errc::operation_would_block);
+        case -35: return std::make_error_condition(std::errc::invalid_argument);
+        case -34: return std::make_error_condition(std::errc::invalid_argument);
+        case -30: return std::make_error_condition(std::errc::timed_out);
+        case -14: return std::make_error_condition(std::errc::protocol_error);
+        case -13: return std::make_error_condition(std::errc::connection_reset);
+        case -9: return std::make_error_condition(std::errc::timed_out);
+        case -6: return std::make_error_condition(std::errc::not_enough_memory);
+        }
+        return {value, *this};
+    }
+
+    // Also equal to a second condition where two fit (EAGAIN and EWOULDBLOCK may differ).
+    bool equivalent(int value, const std::error_condition &condition) const noexcept override {
+        if (default_error_condition(value) == condition) return true;
+        switch (value) {
+        case -37: return condition == std::errc::resource_unavailable_try_again;
+        case -13: return condition == std::errc::connection_aborted;
+        }
+        return false;
     }
 };
 
 class sftp_error_category final : public std::error_category {
 public:
     const char *name() const noexcept override { return "libssh2-sftp"; }
-    // The constant's name: what the man pages and libssh2's sources call it.
+
+    // A sentence, lower case as std::errc's messages are; libssh2::constant_name() gives the
+    // constant's name.
     std::string message(int value) const override {
         switch (value) {
-        case 0: return "LIBSSH2_FX_OK";
-        case 1: return "LIBSSH2_FX_EOF";
-        case 2: return "LIBSSH2_FX_NO_SUCH_FILE";
-        case 3: return "LIBSSH2_FX_PERMISSION_DENIED";
-        case 4: return "LIBSSH2_FX_FAILURE";
-        case 5: return "LIBSSH2_FX_BAD_MESSAGE";
-        case 6: return "LIBSSH2_FX_NO_CONNECTION";
-        case 7: return "LIBSSH2_FX_CONNECTION_LOST";
-        case 8: return "LIBSSH2_FX_OP_UNSUPPORTED";
-        case 9: return "LIBSSH2_FX_INVALID_HANDLE";
-        case 10: return "LIBSSH2_FX_NO_SUCH_PATH";
-        case 11: return "LIBSSH2_FX_FILE_ALREADY_EXISTS";
-        case 12: return "LIBSSH2_FX_WRITE_PROTECT";
-        case 13: return "LIBSSH2_FX_NO_MEDIA";
-        case 14: return "LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM";
-        case 15: return "LIBSSH2_FX_QUOTA_EXCEEDED";
-        case 16: return "LIBSSH2_FX_UNKNOWN_PRINCIPLE / LIBSSH2_FX_UNKNOWN_PRINCIPAL";
-        case 17: return "LIBSSH2_FX_LOCK_CONFLICT";
-        case 18: return "LIBSSH2_FX_DIR_NOT_EMPTY";
-        case 19: return "LIBSSH2_FX_NOT_A_DIRECTORY";
-        case 20: return "LIBSSH2_FX_INVALID_FILENAME";
-        case 21: return "LIBSSH2_FX_LINK_LOOP";
+        case 0: return "success";
+        case 1: return "end of file";
+        case 2: return "no such file or directory";
+        case 3: return "permission denied";
+        case 4: return "the SFTP server reported a failure";
+        case 5: return "bad SFTP message";
+        case 6: return "no connection to the SFTP server";
+        case 7: return "connection to the SFTP server lost";
+        case 8: return "operation not supported by the SFTP server";
+        case 9: return "invalid file handle";
+        case 10: return "no such path";
+        case 11: return "file exists";
+        case 12: return "write-protected file system";
+        case 13: return "no medium in the drive";
+        case 14: return "no space left on the file system";
+        case 15: return "disk quota exceeded";
+        case 16: return "unknown principal";
+        case 17: return "the file is locked by another process";
+        case 18: return "directory not empty";
+        case 19: return "not a directory";
+        case 20: return "invalid file name";
+        case 21: return "too many levels of symbolic links";
         }
         return "unknown libssh2-sftp error " + std::to_string(value);
+    }
+
+    // The portable std::errc condition where the meaning fits; else the category's own.
+    std::error_condition default_error_condition(int value) const noexcept override {
+        switch (value) {
+        case 2: return std::make_error_condition(std::errc::no_such_file_or_directory);
+        case 3: return std::make_error_condition(std::errc::permission_denied);
+        case 5: return std::make_error_condition(std::errc::bad_message);
+        case 6: return std::make_error_condition(std::errc::not_connected);
+        case 7: return std::make_error_condition(std::errc::connection_aborted);
+        case 8: return std::make_error_condition(std::errc::operation_not_supported);
+        case 9: return std::make_error_condition(std::errc::bad_file_descriptor);
+        case 10: return std::make_error_condition(std::errc::no_such_file_or_directory);
+        case 11: return std::make_error_condition(std::errc::file_exists);
+        case 12: return std::make_error_condition(std::errc::read_only_file_system);
+        case 14: return std::make_error_condition(std::errc::no_space_on_device);
+        case 18: return std::make_error_condition(std::errc::directory_not_empty);
+        case 19: return std::make_error_condition(std::errc::not_a_directory);
+        case 20: return std::make_error_condition(std::errc::invalid_argument);
+        case 21: return std::make_error_condition(std::errc::too_many_symbolic_link_levels);
+        }
+        return {value, *this};
+    }
+
+    // Also equal to a second condition where two fit (EAGAIN and EWOULDBLOCK may differ).
+    bool equivalent(int value, const std::error_condition &condition) const noexcept override {
+        if (default_error_condition(value) == condition) return true;
+        switch (value) {
+        case 7: return condition == std::errc::connection_reset;
+        }
+        return false;
     }
 };
 
 }  // namespace detail
+
+// The name of the LIBSSH2_ERROR_* constant with code's value ("LIBSSH2_ERROR_..."), where aliases
+// share it their names joined by " / "; "" for a value no constant has.
+inline const char *constant_name(errc code) noexcept {
+    // On the underlying value: a case may name a value this header set's enum lacks.
+    switch (static_cast<int>(code)) {
+    case -55: return "LIBSSH2_ERROR_STORE_OVERFLOW";
+    case -54: return "LIBSSH2_ERROR_HASH_CALC";
+    case -53: return "LIBSSH2_ERROR_HASH_INIT";
+    case -52: return "LIBSSH2_ERROR_MAC_FAILURE";
+    case -51: return "LIBSSH2_ERROR_ALGO_UNSUPPORTED";
+    case -50: return "LIBSSH2_ERROR_MISSING_USERAUTH_BANNER";
+    case -49: return "LIBSSH2_ERROR_RANDGEN";
+    case -48: return "LIBSSH2_ERROR_KEYFILE_AUTH_FAILED";
+    case -47: return "LIBSSH2_ERROR_CHANNEL_WINDOW_FULL";
+    case -46: return "LIBSSH2_ERROR_KNOWN_HOSTS";
+    case -45: return "LIBSSH2_ERROR_BAD_SOCKET";
+    case -44: return "LIBSSH2_ERROR_ENCRYPT";
+    case -43: return "LIBSSH2_ERROR_SOCKET_RECV";
+    case -42: return "LIBSSH2_ERROR_AGENT_PROTOCOL";
+    case -41: return "LIBSSH2_ERROR_OUT_OF_BOUNDARY";
+    case -40: return "LIBSSH2_ERROR_COMPRESS";
+    case -39: return "LIBSSH2_ERROR_BAD_USE";
+    case -38: return "LIBSSH2_ERROR_BUFFER_TOO_SMALL";
+    case -37: return "LIBSSH2_ERROR_EAGAIN";
+    case -36: return "LIBSSH2_ERROR_PUBLICKEY_PROTOCOL";
+    case -35: return "LIBSSH2_ERROR_INVALID_POLL_TYPE";
+    case -34: return "LIBSSH2_ERROR_INVAL";
+    case -33: return "LIBSSH2_ERROR_METHOD_NOT_SUPPORTED";
+    case -32: return "LIBSSH2_ERROR_REQUEST_DENIED";
+    case -31: return "LIBSSH2_ERROR_SFTP_PROTOCOL";
+    case -30: return "LIBSSH2_ERROR_SOCKET_TIMEOUT";
+    case -29: return "LIBSSH2_ERROR_ZLIB";
+    case -28: return "LIBSSH2_ERROR_SCP_PROTOCOL";
+    case -27: return "LIBSSH2_ERROR_CHANNEL_EOF_SENT";
+    case -26: return "LIBSSH2_ERROR_CHANNEL_CLOSED";
+    case -25: return "LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED";
+    case -24: return "LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED";
+    case -23: return "LIBSSH2_ERROR_CHANNEL_UNKNOWN";
+    case -22: return "LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED";
+    case -21: return "LIBSSH2_ERROR_CHANNEL_FAILURE";
+    case -20: return "LIBSSH2_ERROR_CHANNEL_OUTOFORDER";
+    case -19: return "LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED";
+    case -18: return "LIBSSH2_ERROR_AUTHENTICATION_FAILED / LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED";
+    case -17: return "LIBSSH2_ERROR_METHOD_NONE";
+    case -16: return "LIBSSH2_ERROR_FILE";
+    case -15: return "LIBSSH2_ERROR_PASSWORD_EXPIRED";
+    case -14: return "LIBSSH2_ERROR_PROTO";
+    case -13: return "LIBSSH2_ERROR_SOCKET_DISCONNECT";
+    case -12: return "LIBSSH2_ERROR_DECRYPT";
+    case -11: return "LIBSSH2_ERROR_HOSTKEY_SIGN";
+    case -10: return "LIBSSH2_ERROR_HOSTKEY_INIT";
+    case -9: return "LIBSSH2_ERROR_TIMEOUT";
+    case -8: return "LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE";
+    case -7: return "LIBSSH2_ERROR_SOCKET_SEND";
+    case -6: return "LIBSSH2_ERROR_ALLOC";
+    case -5: return "LIBSSH2_ERROR_KEX_FAILURE";
+    case -4: return "LIBSSH2_ERROR_INVALID_MAC";
+    case -3: return "LIBSSH2_ERROR_BANNER_SEND";
+    case -2: return "LIBSSH2_ERROR_BANNER_RECV / LIBSSH2_ERROR_BANNER_NONE";
+    case -1: return "LIBSSH2_ERROR_SOCKET_NONE";
+    case 0: return "LIBSSH2_ERROR_NONE";
+    }
+    return "";
+}
+
+// The name of the LIBSSH2_FX_* constant with code's value ("LIBSSH2_FX_..."), where aliases
+// share it their names joined by " / "; "" for a value no constant has.
+inline const char *constant_name(sftp_errc code) noexcept {
+    // On the underlying value: a case may name a value this header set's enum lacks.
+    switch (static_cast<unsigned long>(code)) {
+    case 0: return "LIBSSH2_FX_OK";
+    case 1: return "LIBSSH2_FX_EOF";
+    case 2: return "LIBSSH2_FX_NO_SUCH_FILE";
+    case 3: return "LIBSSH2_FX_PERMISSION_DENIED";
+    case 4: return "LIBSSH2_FX_FAILURE";
+    case 5: return "LIBSSH2_FX_BAD_MESSAGE";
+    case 6: return "LIBSSH2_FX_NO_CONNECTION";
+    case 7: return "LIBSSH2_FX_CONNECTION_LOST";
+    case 8: return "LIBSSH2_FX_OP_UNSUPPORTED";
+    case 9: return "LIBSSH2_FX_INVALID_HANDLE";
+    case 10: return "LIBSSH2_FX_NO_SUCH_PATH";
+    case 11: return "LIBSSH2_FX_FILE_ALREADY_EXISTS";
+    case 12: return "LIBSSH2_FX_WRITE_PROTECT";
+    case 13: return "LIBSSH2_FX_NO_MEDIA";
+    case 14: return "LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM";
+    case 15: return "LIBSSH2_FX_QUOTA_EXCEEDED";
+    case 16: return "LIBSSH2_FX_UNKNOWN_PRINCIPLE / LIBSSH2_FX_UNKNOWN_PRINCIPAL";
+    case 17: return "LIBSSH2_FX_LOCK_CONFLICT";
+    case 18: return "LIBSSH2_FX_DIR_NOT_EMPTY";
+    case 19: return "LIBSSH2_FX_NOT_A_DIRECTORY";
+    case 20: return "LIBSSH2_FX_INVALID_FILENAME";
+    case 21: return "LIBSSH2_FX_LINK_LOOP";
+    }
+    return "";
+}
 
 inline const std::error_category &session_category() noexcept {
     static const detail::session_error_category category;
@@ -272,28 +440,55 @@ inline void fail(std::error_code code, const std::string &message, std::error_co
 #endif
 }
 
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
+// What a callable's exception becomes in a std::error_code & twin: a std::system_error's
+// (libssh2::error's) own code, not_enough_memory for std::bad_alloc, else operation_canceled:
+// the callable failed, and with it the libssh2 call it was called from.
+inline std::error_code code_of(std::exception_ptr exception) noexcept {
+    try {
+        std::rethrow_exception(exception);
+    } catch (const std::system_error &thrown) {
+        return thrown.code();
+    } catch (const std::bad_alloc &) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    } catch (...) {
+        return std::make_error_code(std::errc::operation_canceled);
+    }
+}
+#endif
+
 // The part of a session's callables state (<libssh2/callbacks.hpp>) the checked layer needs:
-// an exception a callable threw, kept until a binding call can rethrow it.
+// an exception a callable threw, kept until a binding call can rethrow it. Built without
+// exceptions a callable cannot throw, so nothing is ever kept.
 struct callback_state_base {
     callback_state_base() = default;
     callback_state_base(const callback_state_base &) = delete;
     callback_state_base &operator=(const callback_state_base &) = delete;
     virtual ~callback_state_base() = default;
 
+#if defined(__cpp_exceptions) || defined(_CPPUNWIND)
     void keep(std::exception_ptr exception) noexcept {
         if (!pending) pending = std::move(exception);
     }
-    void rethrow_pending() {
-        if (pending) std::rethrow_exception(std::exchange(pending, nullptr));
+    // Rethrows the kept exception, if any; with ec, stores its code there instead.
+    void rethrow_pending(std::error_code *ec = nullptr) {
+        if (!pending) return;
+        std::exception_ptr exception = std::exchange(pending, nullptr);
+        if (!ec) std::rethrow_exception(exception);
+        *ec = code_of(exception);
     }
 
     std::exception_ptr pending;
+#else
+    void rethrow_pending(std::error_code * = nullptr) noexcept {}
+#endif
     void *user_abstract = nullptr;
 };
 
-// Rethrows what a C++ callable of the session (root: its node) threw since, if anything.
-inline void rethrow_pending(node *root) {
-    if (root && root->extension) static_cast<callback_state_base *>(root->extension)->rethrow_pending();
+// Rethrows what a C++ callable of the session (root: its node) threw since, if anything;
+// with ec, stores its code there instead.
+inline void rethrow_pending(node *root, std::error_code *ec) {
+    if (root && root->extension) static_cast<callback_state_base *>(root->extension)->rethrow_pending(ec);
 }
 
 inline std::string last_error_message(LIBSSH2_SESSION *session) {
@@ -303,9 +498,12 @@ inline std::string last_error_message(LIBSSH2_SESSION *session) {
     return message ? std::string(message, static_cast<std::size_t>(length)) : std::string();
 }
 
+// check() and its twin: ec null throws (through fail), ec set reports there.
 template <class T>
-std::optional<T> checked(T result, node *root, LIBSSH2_SFTP *sftp) {
-    rethrow_pending(root);
+std::optional<T> checked(T result, node *root, LIBSSH2_SFTP *sftp, std::error_code *ec) {
+    if (ec) ec->clear();
+    rethrow_pending(root, ec);
+    if (ec && *ec) return std::nullopt;
     bool failed;
     if constexpr (std::is_integral_v<T>) {
         static_assert(std::is_signed_v<T>, "check() takes results where a negative value is an error");
@@ -321,17 +519,31 @@ std::optional<T> checked(T result, node *root, LIBSSH2_SFTP *sftp) {
     } else {
         code = session ? libssh2_session_last_errno(session) : LIBSSH2_ERROR_NONE;
     }
-    if (code == LIBSSH2_ERROR_EAGAIN) return std::nullopt;
-    if (sftp && code == LIBSSH2_ERROR_SFTP_PROTOCOL)
-        throw error(std::error_code(static_cast<int>(libssh2_sftp_last_error(sftp)), sftp_category()),
-                    last_error_message(session));
-    throw error(std::error_code(code, session_category()), last_error_message(session));
+    if (code == LIBSSH2_ERROR_EAGAIN) {
+        if (ec) *ec = make_error_code(errc::eagain);
+        return std::nullopt;
+    }
+    const std::error_code failure =
+        sftp && code == LIBSSH2_ERROR_SFTP_PROTOCOL
+            ? std::error_code(static_cast<int>(libssh2_sftp_last_error(sftp)), sftp_category())
+            : std::error_code(code, session_category());
+    // The twin has no use for the message: it allocates nothing.
+    fail(failure, ec ? std::string() : last_error_message(session), ec);
+    return std::nullopt;
 }
 
 }  // namespace detail
 
 // Rethrows what a C++ callable of the session threw since, if anything.
-inline void rethrow_pending(const session &s) { detail::rethrow_pending(detail::access::node_of(s)); }
+inline void rethrow_pending(const session &s) { detail::rethrow_pending(detail::access::node_of(s), nullptr); }
+
+// Twin: never throws; ec is the callable's exception's code (a std::system_error's own,
+// std::errc::not_enough_memory for std::bad_alloc, else std::errc::operation_canceled) and
+// the exception is dropped, or clear if none.
+inline void rethrow_pending(const session &s, std::error_code &ec) noexcept {
+    ec.clear();
+    detail::rethrow_pending(detail::access::node_of(s), &ec);
+}
 
 struct errors_layer {
     static std::error_code last_error_code(const session &s) noexcept {
@@ -348,14 +560,30 @@ inline std::error_code last_error_code(sftp &s) noexcept { return {static_cast<i
 // rethrows what a C++ callable of the session threw, if anything.
 template <class T>
 std::optional<T> check(T result, const session &s) {
-    return detail::checked(std::move(result), detail::access::node_of(s), nullptr);
+    return detail::checked(std::move(result), detail::access::node_of(s), nullptr, nullptr);
+}
+
+// Twin: never throws. The value with ec clear; or std::nullopt with ec set: errc::eagain
+// (== std::errc::operation_would_block) when the call would block, the callable's exception's
+// code (see rethrow_pending), or the call's error.
+template <class T>
+std::optional<T> check(T result, const session &s,
+                       std::error_code &ec) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    return detail::checked(std::move(result), detail::access::node_of(s), nullptr, &ec);
 }
 
 // As above, for SFTP calls: a LIBSSH2_ERROR_SFTP_PROTOCOL failure throws the server's status
 // (an sftp_errc) instead.
 template <class T>
 std::optional<T> check(T result, sftp &s) {
-    return detail::checked(std::move(result), detail::root(detail::access::node_of(s)), s.get());
+    return detail::checked(std::move(result), detail::root(detail::access::node_of(s)), s.get(), nullptr);
+}
+
+// Twin: as check(result, session, ec), with the server's status (an sftp_errc) in ec for a
+// LIBSSH2_ERROR_SFTP_PROTOCOL failure.
+template <class T>
+std::optional<T> check(T result, sftp &s, std::error_code &ec) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    return detail::checked(std::move(result), detail::root(detail::access::node_of(s)), s.get(), &ec);
 }
 
 }  // namespace libssh2
