@@ -5,6 +5,7 @@
 #define LIBSSH2_HPP_IO
 
 #include <libssh2/io/file_attributes.hpp>
+#include <libssh2/io/sftp_directory.hpp>
 #include <libssh2/io/sftp_stat.hpp>
 
 #endif  // LIBSSH2_HPP_IO
