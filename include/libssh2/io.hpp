@@ -4,7 +4,10 @@
 #ifndef LIBSSH2_HPP_IO
 #define LIBSSH2_HPP_IO
 
+#include <libssh2/io/agent_identities.hpp>
+#include <libssh2/io/agent_login.hpp>
 #include <libssh2/io/file_attributes.hpp>
+#include <libssh2/io/knownhost_entries.hpp>
 #include <libssh2/io/sftp_directory.hpp>
 #include <libssh2/io/sftp_stat.hpp>
 
