@@ -6,9 +6,11 @@
 
 #include <libssh2/io/agent_identities.hpp>
 #include <libssh2/io/agent_login.hpp>
+#include <libssh2/io/channel_streambuf.hpp>
 #include <libssh2/io/file_attributes.hpp>
 #include <libssh2/io/knownhost_entries.hpp>
 #include <libssh2/io/sftp_directory.hpp>
 #include <libssh2/io/sftp_stat.hpp>
+#include <libssh2/io/sftp_streambuf.hpp>
 
 #endif  // LIBSSH2_HPP_IO

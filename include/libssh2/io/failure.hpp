@@ -29,27 +29,40 @@ inline LIBSSH2_SFTP *sftp_of(const sftp_handle &handle) noexcept {
     return n && n->parent ? static_cast<LIBSSH2_SFTP *>(n->parent->handle) : nullptr;
 }
 
-// Reports the failure of a call on session that returned rc (a LIBSSH2_ERROR_*; 0 for a call
-// that says only "null": then the session's last errno). what names the call and its object,
-// e.g. "libssh2::stat /tmp/x"; libssh2's message follows it (copied at once: it points into
-// the session's buffer).
-inline void fail_session(LIBSSH2_SESSION *session, int rc, const std::string &what, std::error_code *ec) {
+// A failed call's code and message, for fail() or to keep (a streambuf keeps its last).
+struct failure {
+    std::error_code code;
+    std::string message;
+};
+
+// The failure of a call on session that returned rc (a LIBSSH2_ERROR_*; 0 for a call that
+// says only "null": then the session's last errno). what names the call and its object, e.g.
+// "libssh2::stat /tmp/x"; libssh2's message follows it (copied at once: it points into the
+// session's buffer).
+inline failure session_failure(LIBSSH2_SESSION *session, int rc, const std::string &what) {
     if (rc == 0 && session) rc = libssh2_session_last_errno(session);
-    if (rc == 0) rc = LIBSSH2_ERROR_BAD_USE;  // nothing to say why: an empty object, say
+    if (rc == 0) rc = LIBSSH2_ERROR_BAD_USE;  // nothing says why: an empty object, say
     const std::string message = last_error_message(session);
-    fail({rc, session_category()}, message.empty() ? what : what + ": " + message, ec);
+    return {{rc, session_category()}, message.empty() ? what : what + ": " + message};
 }
 
-// As fail_session, for SFTP calls: LIBSSH2_ERROR_SFTP_PROTOCOL becomes the server's status.
+// As session_failure, for SFTP calls: LIBSSH2_ERROR_SFTP_PROTOCOL becomes the server's status.
+inline failure sftp_failure(LIBSSH2_SESSION *session, LIBSSH2_SFTP *sftp, int rc, const std::string &what) {
+    if (rc == 0 && session) rc = libssh2_session_last_errno(session);
+    if (rc != LIBSSH2_ERROR_SFTP_PROTOCOL || !sftp) return session_failure(session, rc, what);
+    return {{static_cast<int>(libssh2_sftp_last_error(sftp)), sftp_category()}, what + ": " + last_error_message(session)};
+}
+
+// Reports the failure through fail(): thrown, or into *ec.
+inline void fail_session(LIBSSH2_SESSION *session, int rc, const std::string &what, std::error_code *ec) {
+    const failure f = session_failure(session, rc, what);
+    fail(f.code, f.message, ec);
+}
+
 inline void fail_sftp(LIBSSH2_SESSION *session, LIBSSH2_SFTP *sftp, int rc, const std::string &what,
                       std::error_code *ec) {
-    if (rc == 0 && session) rc = libssh2_session_last_errno(session);
-    if (rc == LIBSSH2_ERROR_SFTP_PROTOCOL && sftp) {
-        fail({static_cast<int>(libssh2_sftp_last_error(sftp)), sftp_category()}, what + ": " + last_error_message(session),
-             ec);
-        return;
-    }
-    fail_session(session, rc, what, ec);
+    const failure f = sftp_failure(session, sftp, rc, what);
+    fail(f.code, f.message, ec);
 }
 
 }  // namespace libssh2::detail
