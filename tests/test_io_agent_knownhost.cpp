@@ -52,7 +52,8 @@ std::unique_ptr<test_support::ssh_agent> start_agent(const std::vector<std::stri
 // A key the fixture's sshd does not list in authorized_keys.
 std::string unlisted_key() {
     const std::string key = test_support::scratch_dir("io-agent-key") + "/unlisted";
-    auto [status, out] = test_support::run_command("ssh-keygen -q -t ed25519 -N '' -C unlisted -f '" + key + "' </dev/null 2>&1");
+    auto [status, out] =
+        test_support::run_command("ssh-keygen -q -t ed25519 -N '' -C unlisted -f '" + key + "' </dev/null 2>&1");
     INFO(out);
     REQUIRE(status == 0);
     return key;
@@ -110,8 +111,10 @@ TEST_CASE("io: agent_login with an agent of the caller's and with the one at SSH
         auto c = test_support::handshake();
         std::error_code ec = make_error_code(libssh2::errc::inval);
         libssh2::agent_login(c.session, sshd().user, ec);
-        if (previous) setenv("SSH_AUTH_SOCK", saved.c_str(), 1);
-        else unsetenv("SSH_AUTH_SOCK");
+        if (previous)
+            setenv("SSH_AUTH_SOCK", saved.c_str(), 1);
+        else
+            unsetenv("SSH_AUTH_SOCK");
         CHECK_FALSE(ec);
         CHECK(libssh2::userauth::authenticated(c.session) == 1);
         CHECK(test_support::run(c.session, "echo in").out == "in\n");

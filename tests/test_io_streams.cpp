@@ -171,7 +171,7 @@ TEST_CASE("io: an SFTP file written by an ostream reads back by getline; seeking
     io.clear();
     REQUIRE(io.seekp(0));
     io << "ab";
-    CHECK(io.tellp() == 2);               // tellp, tellg: no I/O, nothing written yet
+    CHECK(io.tellp() == 2);  // tellp, tellg: no I/O, nothing written yet
     CHECK(test_support::read_file(digits) == "012345X789");
     REQUIRE(io.seekg(1));  // a seek writes what is pending first
     CHECK(test_support::read_file(digits) == "ab2345X789");

@@ -19,10 +19,11 @@ namespace libssh2 {
 namespace detail {
 
 inline void agent_login(agent &a, const std::string &username, std::error_code *ec) {
-    LIBSSH2_SESSION *session = session_of(a);
+    LIBSSH2_SESSION *session = io_session_of(a);
     const std::string what = "libssh2::agent_login " + username;
     if (const int rc = a.connect(); rc != 0) return fail_session(session, rc, what + ": connecting to the agent", ec);
-    if (const int rc = a.list_identities(); rc != 0) return fail_session(session, rc, what + ": listing identities", ec);
+    if (const int rc = a.list_identities(); rc != 0)
+        return fail_session(session, rc, what + ": listing identities", ec);
     std::error_code walk_error;
     int tried = 0;
     int refusal = 0;
@@ -36,8 +37,8 @@ inline void agent_login(agent &a, const std::string &username, std::error_code *
     }
     if (walk_error) return fail(walk_error, what + ": walking the identities", ec);
     if (tried == 0) return fail(make_error_code(errc::authentication_failed), what + ": the agent holds no keys", ec);
-    fail_session(session, refusal, what + ": the server accepted none of the agent's " + std::to_string(tried) + " keys",
-                 ec);
+    fail_session(session, refusal,
+                 what + ": the server accepted none of the agent's " + std::to_string(tried) + " keys", ec);
 }
 
 inline void agent_login(session &s, const std::string &username, std::error_code *ec) {

@@ -32,7 +32,7 @@ protected:
     virtual ssize_t read_some(char *buffer, std::size_t size) = 0;
     virtual ssize_t write_some(const char *buffer, std::size_t size) = 0;
     // The failure of a read or write that returned rc.
-    virtual failure failure_of(int rc) = 0;
+    virtual call_failure failure_of(int rc) = 0;
 
     int_type underflow() override {
         if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
@@ -85,7 +85,7 @@ protected:
     void drop_input() noexcept { setg(nullptr, nullptr, nullptr); }
 
     bool report(int rc, std::error_code *ec) {
-        const failure f = failure_of(rc);
+        const call_failure f = failure_of(rc);
         error_ = f.code;
 #if defined(__cpp_exceptions) || defined(_CPPUNWIND)
         fail(f.code, f.message, ec);

@@ -35,11 +35,9 @@ public:
 
 private:
     ssize_t read_some(char *buffer, std::size_t size) override { return channel_->read_ex(id_, buffer, size); }
-    ssize_t write_some(const char *buffer, std::size_t size) override {
-        return channel_->write_ex(id_, buffer, size);
-    }
-    detail::failure failure_of(int rc) override {
-        return detail::session_failure(detail::session_of(*channel_), rc, "libssh2::channel_streambuf");
+    ssize_t write_some(const char *buffer, std::size_t size) override { return channel_->write_ex(id_, buffer, size); }
+    detail::call_failure failure_of(int rc) override {
+        return detail::session_failure(detail::io_session_of(*channel_), rc, "libssh2::channel_streambuf");
     }
 
     channel *channel_;

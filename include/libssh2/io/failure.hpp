@@ -18,19 +18,19 @@ namespace libssh2::detail {
 
 // The session a wrapper belongs to (null when empty).
 template <class Wrapper>
-LIBSSH2_SESSION *session_of(const Wrapper &wrapper) noexcept {
+LIBSSH2_SESSION *io_session_of(const Wrapper &wrapper) noexcept {
     const node *n = access::node_of(wrapper);
     return n ? n->session : nullptr;
 }
 
 // The sftp session an sftp_handle belongs to: its parent node's handle.
-inline LIBSSH2_SFTP *sftp_of(const sftp_handle &handle) noexcept {
+inline LIBSSH2_SFTP *io_sftp_of(const sftp_handle &handle) noexcept {
     const node *n = access::node_of(handle);
     return n && n->parent ? static_cast<LIBSSH2_SFTP *>(n->parent->handle) : nullptr;
 }
 
 // A failed call's code and message, for fail() or to keep (a streambuf keeps its last).
-struct failure {
+struct call_failure {
     std::error_code code;
     std::string message;
 };
@@ -39,7 +39,7 @@ struct failure {
 // says only "null": then the session's last errno). what names the call and its object, e.g.
 // "libssh2::stat /tmp/x"; libssh2's message follows it (copied at once: it points into the
 // session's buffer).
-inline failure session_failure(LIBSSH2_SESSION *session, int rc, const std::string &what) {
+inline call_failure session_failure(LIBSSH2_SESSION *session, int rc, const std::string &what) {
     if (rc == 0 && session) rc = libssh2_session_last_errno(session);
     if (rc == 0) rc = LIBSSH2_ERROR_BAD_USE;  // nothing says why: an empty object, say
     const std::string message = last_error_message(session);
@@ -47,21 +47,22 @@ inline failure session_failure(LIBSSH2_SESSION *session, int rc, const std::stri
 }
 
 // As session_failure, for SFTP calls: LIBSSH2_ERROR_SFTP_PROTOCOL becomes the server's status.
-inline failure sftp_failure(LIBSSH2_SESSION *session, LIBSSH2_SFTP *sftp, int rc, const std::string &what) {
+inline call_failure sftp_failure(LIBSSH2_SESSION *session, LIBSSH2_SFTP *sftp, int rc, const std::string &what) {
     if (rc == 0 && session) rc = libssh2_session_last_errno(session);
     if (rc != LIBSSH2_ERROR_SFTP_PROTOCOL || !sftp) return session_failure(session, rc, what);
-    return {{static_cast<int>(libssh2_sftp_last_error(sftp)), sftp_category()}, what + ": " + last_error_message(session)};
+    return {{static_cast<int>(libssh2_sftp_last_error(sftp)), sftp_category()},
+            what + ": " + last_error_message(session)};
 }
 
 // Reports the failure through fail(): thrown, or into *ec.
 inline void fail_session(LIBSSH2_SESSION *session, int rc, const std::string &what, std::error_code *ec) {
-    const failure f = session_failure(session, rc, what);
+    const call_failure f = session_failure(session, rc, what);
     fail(f.code, f.message, ec);
 }
 
 inline void fail_sftp(LIBSSH2_SESSION *session, LIBSSH2_SFTP *sftp, int rc, const std::string &what,
                       std::error_code *ec) {
-    const failure f = sftp_failure(session, sftp, rc, what);
+    const call_failure f = sftp_failure(session, sftp, rc, what);
     fail(f.code, f.message, ec);
 }
 

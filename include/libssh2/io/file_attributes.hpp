@@ -37,7 +37,8 @@ struct file_attributes {
     static file_attributes from_raw(const LIBSSH2_SFTP_ATTRIBUTES &raw) noexcept {
         file_attributes attributes;
         if (raw.flags & LIBSSH2_SFTP_ATTR_SIZE) attributes.size = raw.filesize;
-        if (raw.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) attributes.permissions = static_cast<std::uint32_t>(raw.permissions);
+        if (raw.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS)
+            attributes.permissions = static_cast<std::uint32_t>(raw.permissions);
         if (raw.flags & LIBSSH2_SFTP_ATTR_UIDGID) {
             attributes.uid = static_cast<std::uint32_t>(raw.uid);
             attributes.gid = static_cast<std::uint32_t>(raw.gid);
@@ -75,7 +76,9 @@ struct file_attributes {
     }
 
     // True when a pair has one half only: to_raw would leave it out.
-    bool has_half_pair() const noexcept { return uid.has_value() != gid.has_value() || atime.has_value() != mtime.has_value(); }
+    bool has_half_pair() const noexcept {
+        return uid.has_value() != gid.has_value() || atime.has_value() != mtime.has_value();
+    }
 
 private:
     bool has_type(unsigned long type) const noexcept {

@@ -48,7 +48,7 @@ private:
         if (handle_) {
             if (ec) ec->clear();
         } else {
-            detail::fail_sftp(detail::session_of(s), s.get(), 0, "libssh2::directory " + path, ec);
+            detail::fail_sftp(detail::io_session_of(s), s.get(), 0, "libssh2::directory " + path, ec);
         }
     }
 
@@ -69,7 +69,7 @@ private:
             // 0: the end (the server's LIBSSH2_FX_EOF). The handle is closed now, not at the
             // range's end of life: a finished listing holds nothing open on the server.
             if (rc < 0) {
-                detail::fail_sftp(detail::session_of(handle_), detail::sftp_of(handle_), rc,
+                detail::fail_sftp(detail::io_session_of(handle_), detail::io_sftp_of(handle_), rc,
                                   "libssh2::directory " + path_, ec_);
             }
             handle_ = sftp_handle();

@@ -21,7 +21,7 @@ inline file_attributes stat_path(sftp &s, const std::string &path, int stat_type
     LIBSSH2_SFTP_ATTRIBUTES raw{};
     const int rc = s.stat_ex(path.c_str(), static_cast<unsigned int>(path.size()), stat_type, &raw);
     if (rc != 0) {
-        fail_sftp(session_of(s), s.get(), rc, std::string(function) + " " + path, ec);
+        fail_sftp(io_session_of(s), s.get(), rc, std::string(function) + " " + path, ec);
         return {};
     }
     if (ec) ec->clear();
@@ -32,7 +32,7 @@ inline file_attributes fstat_handle(sftp_handle &handle, std::error_code *ec) {
     LIBSSH2_SFTP_ATTRIBUTES raw{};
     const int rc = handle.fstat_ex(&raw, 0);
     if (rc != 0) {
-        fail_sftp(session_of(handle), sftp_of(handle), rc, "libssh2::fstat", ec);
+        fail_sftp(io_session_of(handle), io_sftp_of(handle), rc, "libssh2::fstat", ec);
         return {};
     }
     if (ec) ec->clear();
@@ -50,7 +50,7 @@ inline void setstat_path(sftp &s, const std::string &path, const file_attributes
     if (refuse_half_pair(attributes, "libssh2::setstat", ec)) return;
     LIBSSH2_SFTP_ATTRIBUTES raw = attributes.to_raw();
     const int rc = s.stat_ex(path.c_str(), static_cast<unsigned int>(path.size()), LIBSSH2_SFTP_SETSTAT, &raw);
-    if (rc != 0) return fail_sftp(session_of(s), s.get(), rc, "libssh2::setstat " + path, ec);
+    if (rc != 0) return fail_sftp(io_session_of(s), s.get(), rc, "libssh2::setstat " + path, ec);
     if (ec) ec->clear();
 }
 
@@ -58,7 +58,7 @@ inline void fsetstat_handle(sftp_handle &handle, const file_attributes &attribut
     if (refuse_half_pair(attributes, "libssh2::fsetstat", ec)) return;
     LIBSSH2_SFTP_ATTRIBUTES raw = attributes.to_raw();
     const int rc = handle.fstat_ex(&raw, 1);
-    if (rc != 0) return fail_sftp(session_of(handle), sftp_of(handle), rc, "libssh2::fsetstat", ec);
+    if (rc != 0) return fail_sftp(io_session_of(handle), io_sftp_of(handle), rc, "libssh2::fsetstat", ec);
     if (ec) ec->clear();
 }
 

@@ -67,8 +67,9 @@ protected:
 private:
     ssize_t read_some(char *buffer, std::size_t size) override { return file_->read(buffer, size); }
     ssize_t write_some(const char *buffer, std::size_t size) override { return file_->write(buffer, size); }
-    detail::failure failure_of(int rc) override {
-        return detail::sftp_failure(detail::session_of(*file_), detail::sftp_of(*file_), rc, "libssh2::sftp_streambuf");
+    detail::call_failure failure_of(int rc) override {
+        return detail::sftp_failure(detail::io_session_of(*file_), detail::io_sftp_of(*file_), rc,
+                                    "libssh2::sftp_streambuf");
     }
 
     // Moves the handle back to the reader's position and forgets what was read ahead

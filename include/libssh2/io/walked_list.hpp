@@ -45,7 +45,7 @@ private:
         raw *next = nullptr;
         const int rc = Walk::get(*owner_, &next, previous);
         if (rc == 0) return next;
-        if (rc < 0) fail_session(session_of(*owner_), rc, Walk::what, ec_);
+        if (rc < 0) fail_session(io_session_of(*owner_), rc, Walk::what, ec_);
         return nullptr;
     }
 
