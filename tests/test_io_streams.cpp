@@ -203,3 +203,16 @@ TEST_CASE("io: a failed SFTP write sets badbit and error(); with exceptions(badb
     }
     CHECK(test_support::read_file(file) == "unchanged");
 }
+
+TEST_CASE("io: in non-blocking mode a read that would block is a failure, errc::eagain") {
+    auto c = test_support::login();
+    libssh2::channel channel = exec(c.session, "sleep 1; echo late");
+    c.session.set_blocking(0);
+    libssh2::channel_streambuf out(channel);
+    std::istream in(&out);
+    std::string line;
+    CHECK_FALSE(std::getline(in, line));
+    CHECK(in.bad());
+    CHECK(out.error() == libssh2::errc::eagain);
+    c.session.set_blocking(1);
+}

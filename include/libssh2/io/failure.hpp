@@ -38,11 +38,13 @@ struct call_failure {
 // The failure of a call on session that returned rc (a LIBSSH2_ERROR_*; 0 for a call that
 // says only "null": then the session's last errno). what names the call and its object, e.g.
 // "libssh2::stat /tmp/x"; libssh2's message follows it (copied at once: it points into the
-// session's buffer).
+// session's buffer) when it is about rc: some failures (LIBSSH2_ERROR_BUFFER_TOO_SMALL from
+// readdir) are returned without one, and the session still holds an older message.
 inline call_failure session_failure(LIBSSH2_SESSION *session, int rc, const std::string &what) {
     if (rc == 0 && session) rc = libssh2_session_last_errno(session);
     if (rc == 0) rc = LIBSSH2_ERROR_BAD_USE;  // nothing says why: an empty object, say
-    const std::string message = last_error_message(session);
+    const bool about_rc = session && libssh2_session_last_errno(session) == rc;
+    const std::string message = about_rc ? last_error_message(session) : std::string();
     return {{rc, session_category()}, message.empty() ? what : what + ": " + message};
 }
 
