@@ -214,5 +214,10 @@ TEST_CASE("io: in non-blocking mode a read that would block is a failure, errc::
     CHECK_FALSE(std::getline(in, line));
     CHECK(in.bad());
     CHECK(out.error() == libssh2::errc::eagain);
+    // Nothing was lost: blocking again, the same stream reads on once cleared.
     c.session.set_blocking(1);
+    in.clear();
+    REQUIRE(std::getline(in, line));
+    CHECK(line == "late");
+    CHECK(finish(channel) == 0);
 }
