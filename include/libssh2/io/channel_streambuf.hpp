@@ -10,6 +10,7 @@
 //     std::ostream in(&out);  // writing: to the command's stdin
 //     in << "text"; in.flush(); channel.send_eof();
 //
+// The buffer refers to the channel object: keep it alive, and unmoved, while the buffer is used.
 // libssh2::channel_stream is the buffer and a std::iostream in one. Writing is buffered: flush
 // (or destroy the buffer) before channel.send_eof(). Errors: see buffered_streambuf.hpp. In
 // blocking mode, reading stderr waits while stdout's unread data fills the channel's window:

@@ -7,7 +7,8 @@
 //     std::istream in(&buffer);
 //     for (std::string line; std::getline(in, line);) ...
 //
-// libssh2::sftp_stream is the buffer and a std::iostream in one. Writing is buffered: flush
+// The buffer refers to the sftp_handle object: keep it alive, and unmoved, while the buffer is
+// used. libssh2::sftp_stream is the buffer and a std::iostream in one. Writing is buffered: flush
 // (or destroy the buffer) before closing the file to see a failure. Errors: see
 // buffered_streambuf.hpp; the server's status (sftp_errc) for LIBSSH2_ERROR_SFTP_PROTOCOL.
 #ifndef LIBSSH2_HPP_IO_SFTP_STREAMBUF

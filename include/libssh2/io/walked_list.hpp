@@ -14,7 +14,8 @@
 //
 // An error while walking is thrown from the iterator's ++ (or begin()); with a
 // std::error_code the range ends and the code says why (the error_code must outlive it).
-// Iterators are forward iterators: the list stays as it is while nobody changes it.
+// Iterators are forward iterators: the list stays as it is while nobody changes it. The range
+// refers to the agent or knownhost object: keep it alive, and unmoved, while iterating.
 #ifndef LIBSSH2_HPP_IO_WALKED_LIST
 #define LIBSSH2_HPP_IO_WALKED_LIST
 
