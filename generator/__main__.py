@@ -40,10 +40,11 @@ def main(argv=None) -> int:
     try:
         # Imported here so a missing libclang or Jinja2 is reported as a GeneratorError.
         from .grouping import build_binding
+        from .manpages import with_pages
         from .parse import parse_release
         from .releases import merge
         from .render import render, write
-        apis = [parse_release(d) for d in args.include_dir or [default_include_dir()]]
+        apis = [with_pages(parse_release(d), d) for d in args.include_dir or [default_include_dir()]]
         binding = build_binding(merge(apis))
         for warning in binding.warnings:
             print(f"generator: warning: {warning}", file=sys.stderr)

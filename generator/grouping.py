@@ -266,7 +266,8 @@ def _method(symbol, name: str, kinds) -> Method:
         parent_is_receiver=target in BORROWED or bool(returns) and returns.parent not in ("", "session"),
         releases=releases, result_is_void=symbol.result == "void",
         remembers_socket=target in TAKES_SOCKET,
-        deprecated=symbol.deprecated, call_args=call_args, via_macro=via_macro)
+        deprecated=symbol.deprecated, call_args=call_args, via_macro=via_macro,
+        description=symbol.description, undocumented_in=symbol.undocumented_in)
 
 
 def _pointee(ctype: str) -> str:

@@ -64,6 +64,8 @@ class Function:
     deprecated: str = ""     # why, if libssh2 marks it deprecated
     availability: Availability = ALWAYS  # set by releases.merge
     releases: Tuple[str, ...] = ()       # versions that declare it in this form
+    description: str = ""                # its man page's one-line description (releases.merge)
+    undocumented_in: Tuple[str, ...] = ()  # releases that declare it but have no page for it
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Macro:
     availability: Availability = ALWAYS
     releases: Tuple[str, ...] = ()
     arg_types: Tuple[str, ...] = ()      # the target's parameter type at each call argument
+    description: str = ""
+    undocumented_in: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,9 @@ class Api:
     callbacks: Tuple[Callback, ...] = ()
     warnings: Tuple[str, ...] = ()        # what the generator bound anyway, and how
     releases: Tuple["Release", ...] = ()  # merged: every release, oldest first
+    # One release: name -> its man page's description (generator/manpages.py); None when the
+    # release came without man pages.
+    pages: Optional[Tuple[Tuple[str, str], ...]] = None
 
     @property
     def snapshot(self) -> bool:
@@ -227,6 +234,8 @@ class Method:
     callable_kind: str = ""
     state_arg: str = ""
     views: Tuple[View, ...] = ()         # its convenience overload's views; () when it has none
+    description: str = ""                # the C function's man page, one line
+    undocumented_in: Tuple[str, ...] = ()  # releases without a man page for it
 
 
 @dataclass(frozen=True)

@@ -38,14 +38,38 @@ def merge(apis: Sequence[Api]) -> Api:
         return timeline.merged(per_release, form, warnings if attr in ("functions", "macros") else [])
 
     newest = ordered[-1]
+    pages = _Pages(ordered, releases)
     return Api(version=newest.version, version_num=newest.version_num,
-               functions=forms("functions", function_form),
-               macros=forms("macros", macro_form),
+               functions=pages.describe(forms("functions", function_form)),
+               macros=pages.describe(forms("macros", macro_form)),
                not_calls=forms("not_calls", lambda u: (u.name, u.kind)),
                not_api=forms("not_api", lambda u: (u.name, u.kind)),
                constants=forms("constants", lambda c: (c.name, c.value)),
                callbacks=forms("callbacks", callback_form),
                warnings=tuple(warnings), releases=tuple(releases))
+
+
+class _Pages:
+    """The man pages of the releases being merged: each symbol's description is its newest
+    page's; the releases that declare it without a page are noted (not those that came
+    without man pages at all: of those nothing is known)."""
+
+    def __init__(self, ordered: Sequence[Api], releases: Sequence[Release]):
+        self.by_version = {r.version: dict(a.pages) for a, r in zip(ordered, releases) if a.pages is not None}
+        self.order = [r.version for r in releases]
+
+    def describe(self, symbols: tuple) -> tuple:
+        if not self.by_version:
+            return symbols
+        out = []
+        for s in symbols:
+            newest_first = [v for v in reversed(self.order) if v in self.by_version]
+            mine = [v for v in newest_first if v in s.releases]
+            page = next((self.by_version[v][s.name] for v in mine + newest_first if s.name in self.by_version[v]), "")
+            missing = tuple(v for v in self.order if v in s.releases and v in self.by_version
+                            and s.name not in self.by_version[v])
+            out.append(dataclasses.replace(s, description=page, undocumented_in=missing))
+        return tuple(out)
 
 
 def _releases(ordered: Sequence[Api]) -> List[Release]:

@@ -84,6 +84,17 @@ def _cast(size: str, length_type: str) -> str:
     return size if length_type in ("size_t", "std::size_t") else f"static_cast<{length_type}>({size})"
 
 
+def about(m: Method) -> str:
+    """What the man pages say a method's C function does, for its comment: the description,
+    and the releases that have no page for it ("" when nothing is known)."""
+    missing = ""
+    if m.undocumented_in:
+        missing = f"no man page in libssh2 {', '.join(m.undocumented_in)}"
+    if m.description and missing:
+        return f"{m.description} ({missing})"
+    return m.description or missing
+
+
 def view_type(v: View) -> str:
     """The C++ type a view parameter is declared with."""
     return {"text": "text_view", "c_string": "c_string"}.get(v.kind) or f"span<{v.element}>"
@@ -317,7 +328,7 @@ FILTERS = {f.__name__: f for f in (declare, param_decl, param_type, params_to_c,
                                    value_args, wrapper_receiver, wrapper_call, adopt, callable_params,
                                    callable_overload_params, trampoline_args, checked_handle,
                                    wrapper_handle, view_type, view_params, view_call,
-                                   view_arg_names, view_summary, view_test_args)}
+                                   view_arg_names, view_summary, view_test_args, about)}
 def factory_or_receiver(m: Method) -> bool:
     """A static method defined out of its class: it takes a wrapper or returns one."""
     return bool(m.receiver or m.returns_class)

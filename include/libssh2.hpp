@@ -418,33 +418,33 @@ public:
     }
     explicit operator bool() const noexcept { return get() != nullptr; }
 
-    // libssh2_session_abstract
+    // libssh2_session_abstract: return a pointer to a session's abstract pointer
     void **abstract() noexcept {
         return detail::abstract_slot(node_, libssh2_session_abstract(checked("session::abstract")));
     }
 
-    // libssh2_session_banner_get
+    // libssh2_session_banner_get: get the remote banner
     const char *banner_get() noexcept { return libssh2_session_banner_get(checked("session::banner_get")); }
 
-    // libssh2_session_banner_set
+    // libssh2_session_banner_set: set the SSH protocol banner for the local client
     int banner_set(const char *banner) noexcept {
         return libssh2_session_banner_set(checked("session::banner_set"), banner);
     }
-    // libssh2_session_banner_set: banner as c_string
+    // libssh2_session_banner_set, taking banner as c_string
     int banner_set(c_string banner) noexcept {
         return libssh2_session_banner_set(checked("session::banner_set"), banner.c_str());
     }
 
-    // libssh2_session_block_directions
+    // libssh2_session_block_directions: get directions to wait for
     int block_directions() noexcept { return libssh2_session_block_directions(checked("session::block_directions")); }
 
 #if LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_session_callback_set
+    // libssh2_session_callback_set: set a callback function
     void *callback_set(int cbtype, void *callback) noexcept {
         return libssh2_session_callback_set(checked("session::callback_set"), cbtype, callback);
     }
 #else
-    // libssh2_session_callback_set
+    // libssh2_session_callback_set: set a callback function
     [[deprecated("since libssh2 1.11.1. Use libssh2_session_callback_set2()")]] void *callback_set(
         int cbtype, void *callback) noexcept {
         return libssh2_session_callback_set(checked("session::callback_set"), cbtype, callback);
@@ -452,26 +452,27 @@ public:
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01
-    // libssh2_session_callback_set2
+    // libssh2_session_callback_set2: set a callback function
     libssh2_cb_generic *callback_set2(int cbtype, libssh2_cb_generic *callback) noexcept {
         return libssh2_session_callback_set2(checked("session::callback_set2"), cbtype, callback);
     }
 #endif
 
-    // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex)
+    // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex): convenience macro for
+    // libssh2_session_disconnect_ex(3) calls
     int disconnect(const char *description) noexcept {
         return libssh2_session_disconnect(checked("session::disconnect"), description);
     }
-    // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex): description as c_string
+    // libssh2_session_disconnect, taking description as c_string
     int disconnect(c_string description) noexcept {
         return libssh2_session_disconnect(checked("session::disconnect"), description.c_str());
     }
 
-    // libssh2_session_disconnect_ex
+    // libssh2_session_disconnect_ex: terminate transport layer
     int disconnect_ex(int reason, const char *description, const char *lang) noexcept {
         return libssh2_session_disconnect_ex(checked("session::disconnect_ex"), reason, description, lang);
     }
-    // libssh2_session_disconnect_ex: description and lang as c_string
+    // libssh2_session_disconnect_ex, taking description and lang as c_string
     int disconnect_ex(int reason, c_string description, c_string lang) noexcept {
         return libssh2_session_disconnect_ex(checked("session::disconnect_ex"), reason, description.c_str(),
                                              lang.c_str());
@@ -480,7 +481,7 @@ public:
     // libssh2_session_flag
     int flag(int flag, int value) noexcept { return libssh2_session_flag(checked("session::flag"), flag, value); }
 
-    // libssh2_session_free
+    // libssh2_session_free: frees resources associated with a session instance
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
@@ -494,90 +495,90 @@ public:
         return rc;
     }
 
-    // libssh2_session_get_blocking
+    // libssh2_session_get_blocking: evaluate blocking mode on session
     int get_blocking() noexcept { return libssh2_session_get_blocking(checked("session::get_blocking")); }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_session_get_read_timeout
+    // libssh2_session_get_read_timeout: get the timeout for packet read functions
     long get_read_timeout() noexcept { return libssh2_session_get_read_timeout(checked("session::get_read_timeout")); }
 #endif
 
-    // libssh2_session_get_timeout
+    // libssh2_session_get_timeout: get the timeout for blocking functions
     long get_timeout() noexcept { return libssh2_session_get_timeout(checked("session::get_timeout")); }
 
-    // libssh2_session_handshake
+    // libssh2_session_handshake: perform the SSH handshake
     int handshake(libssh2_socket_t sock) noexcept {
         detail::remember_socket(node_, static_cast<libssh2_socket_t>(sock));  // what a stuck teardown cuts
         return libssh2_session_handshake(checked("session::handshake"), sock);
     }
 
-    // libssh2_session_hostkey
+    // libssh2_session_hostkey: get the remote key
     const char *hostkey(size_t *len, int *type) noexcept {
         return libssh2_session_hostkey(checked("session::hostkey"), len, type);
     }
 
-    // libssh2_session_last_errno
+    // libssh2_session_last_errno: get the most recent error number
     int last_errno() noexcept { return libssh2_session_last_errno(checked("session::last_errno")); }
 
-    // libssh2_session_last_error
+    // libssh2_session_last_error: get the most recent error
     int last_error(char **errmsg, int *errmsg_len, int want_buf) noexcept {
         return libssh2_session_last_error(checked("session::last_error"), errmsg, errmsg_len, want_buf);
     }
 
-    // libssh2_session_method_pref
+    // libssh2_session_method_pref: set preferred key exchange method
     int method_pref(int method_type, const char *prefs) noexcept {
         return libssh2_session_method_pref(checked("session::method_pref"), method_type, prefs);
     }
-    // libssh2_session_method_pref: prefs as c_string
+    // libssh2_session_method_pref, taking prefs as c_string
     int method_pref(int method_type, c_string prefs) noexcept {
         return libssh2_session_method_pref(checked("session::method_pref"), method_type, prefs.c_str());
     }
 
-    // libssh2_session_methods
+    // libssh2_session_methods: return the currently active algorithms
     const char *methods(int method_type) noexcept {
         return libssh2_session_methods(checked("session::methods"), method_type);
     }
 
-    // libssh2_session_set_blocking
+    // libssh2_session_set_blocking: set or clear blocking mode on session
     void set_blocking(int blocking) noexcept {
         return libssh2_session_set_blocking(checked("session::set_blocking"), blocking);
     }
 
-    // libssh2_session_set_last_error
+    // libssh2_session_set_last_error: sets the internal error state
     int set_last_error(int errcode, const char *errmsg) noexcept {
         return libssh2_session_set_last_error(checked("session::set_last_error"), errcode, errmsg);
     }
-    // libssh2_session_set_last_error: errmsg as c_string
+    // libssh2_session_set_last_error, taking errmsg as c_string
     int set_last_error(int errcode, c_string errmsg) noexcept {
         return libssh2_session_set_last_error(checked("session::set_last_error"), errcode, errmsg.c_str());
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_session_set_read_timeout
+    // libssh2_session_set_read_timeout: set timeout for packet read functions
     void set_read_timeout(long timeout_s) noexcept {
         return libssh2_session_set_read_timeout(checked("session::set_read_timeout"), timeout_s);
     }
 #endif
 
-    // libssh2_session_set_timeout
+    // libssh2_session_set_timeout: set timeout for blocking functions
     void set_timeout(long timeout_ms) noexcept {
         return libssh2_session_set_timeout(checked("session::set_timeout"), timeout_ms);
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b02
-    // libssh2_sign_sk
+    // libssh2_sign_sk: Create a signature from a FIDO2 authenticator.
     int sign_sk(unsigned char **sig, size_t *sig_len, const unsigned char *data, size_t data_len,
                 void **abstract) noexcept {
         return libssh2_sign_sk(checked("session::sign_sk"), sig, sig_len, data, data_len, abstract);
     }
-    // libssh2_sign_sk: data as span<const unsigned char>
+    // libssh2_sign_sk, taking data as span<const unsigned char>
     int sign_sk(unsigned char **sig, size_t *sig_len, span<const unsigned char> data, void **abstract) noexcept {
         return libssh2_sign_sk(checked("session::sign_sk"), sig, sig_len, data.data(), data.size(), abstract);
     }
 #endif
 
 #if LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_session_startup
+    // libssh2_session_startup: begin transport layer
     int startup(int sock) noexcept {
         detail::remember_socket(node_, static_cast<libssh2_socket_t>(sock));  // what a stuck teardown cuts
         return libssh2_session_startup(checked("session::startup"), sock);
@@ -585,25 +586,25 @@ public:
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01 && !defined(LIBSSH2_NO_DEPRECATED)
-    // libssh2_session_startup
+    // libssh2_session_startup: begin transport layer
     [[deprecated("since libssh2 1.2.8. Use libssh2_session_handshake()")]] int startup(int sock) noexcept {
         detail::remember_socket(node_, static_cast<libssh2_socket_t>(sock));  // what a stuck teardown cuts
         return libssh2_session_startup(checked("session::startup"), sock);
     }
 #endif
 
-    // libssh2_session_supported_algs
+    // libssh2_session_supported_algs: get list of supported algorithms
     int supported_algs(int method_type, const char ***algs) noexcept {
         return libssh2_session_supported_algs(checked("session::supported_algs"), method_type, algs);
     }
 
-    // libssh2_session_get_timeout
+    // libssh2_session_get_timeout: get the timeout for blocking functions
     long timeout() noexcept { return libssh2_session_get_timeout(checked("session::timeout")); }
 
-    // libssh2_session_init (macro for libssh2_session_init_ex)
+    // libssh2_session_init (macro for libssh2_session_init_ex): convenience macro for libssh2_session_init_ex(3) calls
     [[nodiscard]] static session init() noexcept;
 
-    // libssh2_session_init_ex
+    // libssh2_session_init_ex: initializes an SSH session object
     [[nodiscard]] static session init_ex(void *(*my_alloc)(size_t, void **), void (*my_free)(void *, void **),
                                          void *(*my_realloc)(void *, size_t, void **), void *abstract) noexcept;
 
@@ -709,33 +710,36 @@ public:
     }
     explicit operator bool() const noexcept { return get() != nullptr; }
 
-    // libssh2_channel_close
+    // libssh2_channel_close: close a channel
     int close() noexcept { return libssh2_channel_close(checked("channel::close")); }
 
-    // libssh2_channel_eof
+    // libssh2_channel_eof: check a channel's EOF status
     int eof() noexcept { return libssh2_channel_eof(checked("channel::eof")); }
 
-    // libssh2_channel_exec (macro for libssh2_channel_process_startup)
+    // libssh2_channel_exec (macro for libssh2_channel_process_startup): convenience macro for
+    // libssh2_channel_process_startup(3) calls
     int exec(const char *command) noexcept {
         return libssh2_channel_process_startup(checked("channel::exec"), "exec", sizeof("exec") - 1, command,
                                                static_cast<unsigned int>(std::strlen(command)));
     }
-    // libssh2_channel_exec (macro for libssh2_channel_process_startup): command as text_view
+    // libssh2_channel_exec, taking command as text_view
     int exec(text_view command) noexcept {
         return libssh2_channel_process_startup(checked("channel::exec"), "exec", sizeof("exec") - 1, command.data(),
                                                static_cast<unsigned int>(command.size()));
     }
 
-    // libssh2_channel_flush (macro for libssh2_channel_flush_ex)
+    // libssh2_channel_flush (macro for libssh2_channel_flush_ex): convenience macro for libssh2_channel_flush_ex(3)
+    // calls
     int flush() noexcept { return libssh2_channel_flush(checked("channel::flush")); }
 
-    // libssh2_channel_flush_ex
+    // libssh2_channel_flush_ex: flush a channel
     int flush_ex(int streamid) noexcept { return libssh2_channel_flush_ex(checked("channel::flush_ex"), streamid); }
 
-    // libssh2_channel_flush_stderr (macro for libssh2_channel_flush_ex)
+    // libssh2_channel_flush_stderr (macro for libssh2_channel_flush_ex): convenience macro for
+    // libssh2_channel_flush_ex(3) calls
     int flush_stderr() noexcept { return libssh2_channel_flush_stderr(checked("channel::flush_stderr")); }
 
-    // libssh2_channel_free
+    // libssh2_channel_free: free all resources associated with a channel
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
@@ -748,36 +752,37 @@ public:
         return rc;
     }
 
-    // libssh2_channel_get_exit_signal
+    // libssh2_channel_get_exit_signal: get the remote exit signal
     int get_exit_signal(char **exitsignal, size_t *exitsignal_len, char **errmsg, size_t *errmsg_len, char **langtag,
                         size_t *langtag_len) noexcept {
         return libssh2_channel_get_exit_signal(checked("channel::get_exit_signal"), exitsignal, exitsignal_len, errmsg,
                                                errmsg_len, langtag, langtag_len);
     }
 
-    // libssh2_channel_get_exit_status
+    // libssh2_channel_get_exit_status: get the remote exit code
     int get_exit_status() noexcept { return libssh2_channel_get_exit_status(checked("channel::get_exit_status")); }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_channel_handle_extended_data
+    // libssh2_channel_handle_extended_data: set extended data handling mode
     [[deprecated("since libssh2 1.1.0. libssh2_channel_handle_extended_data2()")]] void handle_extended_data(
         int ignore_mode) noexcept {
         return libssh2_channel_handle_extended_data(checked("channel::handle_extended_data"), ignore_mode);
     }
 #endif
 
-    // libssh2_channel_handle_extended_data2
+    // libssh2_channel_handle_extended_data2: set extended data handling mode
     int handle_extended_data2(int ignore_mode) noexcept {
         return libssh2_channel_handle_extended_data2(checked("channel::handle_extended_data2"), ignore_mode);
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b02
-    // libssh2_channel_has_exit_status
+    // libssh2_channel_has_exit_status: check if an exit status arrived
     int has_exit_status() noexcept { return libssh2_channel_has_exit_status(checked("channel::has_exit_status")); }
 #endif
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_channel_ignore_extended_data (macro for libssh2_channel_handle_extended_data)
+    // libssh2_channel_ignore_extended_data (macro for libssh2_channel_handle_extended_data): convenience macro for
+    // libssh2_channel_handle_extended_data(3) calls
     [[deprecated("DEPRECATED since 0.3.0. Use libssh2_channel_handle_extended_data2().")]] void ignore_extended_data(
         int ignore) noexcept {
         return libssh2_channel_ignore_extended_data(checked("channel::ignore_extended_data"), ignore);
@@ -785,100 +790,103 @@ public:
 #endif
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_poll_channel_read
+    // libssh2_poll_channel_read: check if data is available
     int poll_channel_read(int extended) noexcept {
         return libssh2_poll_channel_read(checked("channel::poll_channel_read"), extended);
     }
 #endif
 
-    // libssh2_channel_process_startup
+    // libssh2_channel_process_startup: request a shell on a channel
     int process_startup(const char *request, unsigned int request_len, const char *message,
                         unsigned int message_len) noexcept {
         return libssh2_channel_process_startup(checked("channel::process_startup"), request, request_len, message,
                                                message_len);
     }
-    // libssh2_channel_process_startup: request and message as text_view
+    // libssh2_channel_process_startup, taking request and message as text_view
     int process_startup(text_view request, text_view message) noexcept {
         return libssh2_channel_process_startup(checked("channel::process_startup"), request.data(),
                                                static_cast<unsigned int>(request.size()), message.data(),
                                                static_cast<unsigned int>(message.size()));
     }
 
-    // libssh2_channel_read (macro for libssh2_channel_read_ex)
+    // libssh2_channel_read (macro for libssh2_channel_read_ex): convenience macro for libssh2_channel_read_ex(3) calls
     ssize_t read(char *buf, size_t buflen) noexcept {
         return libssh2_channel_read(checked("channel::read"), buf, buflen);
     }
-    // libssh2_channel_read (macro for libssh2_channel_read_ex): buf as span<char>
+    // libssh2_channel_read, taking buf as span<char>
     ssize_t read(span<char> buf) noexcept {
         return libssh2_channel_read(checked("channel::read"), buf.data(), buf.size());
     }
 
-    // libssh2_channel_read_ex
+    // libssh2_channel_read_ex: read data from a channel stream
     ssize_t read_ex(int stream_id, char *buf, size_t buflen) noexcept {
         return libssh2_channel_read_ex(checked("channel::read_ex"), stream_id, buf, buflen);
     }
-    // libssh2_channel_read_ex: buf as span<char>
+    // libssh2_channel_read_ex, taking buf as span<char>
     ssize_t read_ex(int stream_id, span<char> buf) noexcept {
         return libssh2_channel_read_ex(checked("channel::read_ex"), stream_id, buf.data(), buf.size());
     }
 
-    // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex)
+    // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex): convenience macro for libssh2_channel_read_ex(3)
+    // calls
     ssize_t read_stderr(char *buf, size_t buflen) noexcept {
         return libssh2_channel_read_stderr(checked("channel::read_stderr"), buf, buflen);
     }
-    // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex): buf as span<char>
+    // libssh2_channel_read_stderr, taking buf as span<char>
     ssize_t read_stderr(span<char> buf) noexcept {
         return libssh2_channel_read_stderr(checked("channel::read_stderr"), buf.data(), buf.size());
     }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_channel_receive_window_adjust
+    // libssh2_channel_receive_window_adjust: adjust the channel window
     [[deprecated("since libssh2 1.1.0. Use libssh2_channel_receive_window_adjust2()")]] unsigned long
     receive_window_adjust(unsigned long adjustment, unsigned char force) noexcept {
         return libssh2_channel_receive_window_adjust(checked("channel::receive_window_adjust"), adjustment, force);
     }
 #endif
 
-    // libssh2_channel_receive_window_adjust2
+    // libssh2_channel_receive_window_adjust2: adjust the channel window
     int receive_window_adjust2(unsigned long adjustment, unsigned char force, unsigned int *storewindow) noexcept {
         return libssh2_channel_receive_window_adjust2(checked("channel::receive_window_adjust2"), adjustment, force,
                                                       storewindow);
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010a00
-    // libssh2_channel_request_auth_agent
+    // libssh2_channel_request_auth_agent: request agent forwarding for a session (no man page in libssh2 1.10.0)
     int request_auth_agent() noexcept {
         return libssh2_channel_request_auth_agent(checked("channel::request_auth_agent"));
     }
 #endif
 
-    // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex)
+    // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex): convenience macro for
+    // libssh2_channel_request_pty_ex(3) calls
     int request_pty(const char *term) noexcept {
         return libssh2_channel_request_pty_ex(checked("channel::request_pty"), term,
                                               static_cast<unsigned int>(std::strlen(term)), NULL, 0, LIBSSH2_TERM_WIDTH,
                                               LIBSSH2_TERM_HEIGHT, LIBSSH2_TERM_WIDTH_PX, LIBSSH2_TERM_HEIGHT_PX);
     }
-    // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex): term as text_view
+    // libssh2_channel_request_pty, taking term as text_view
     int request_pty(text_view term) noexcept {
         return libssh2_channel_request_pty_ex(checked("channel::request_pty"), term.data(),
                                               static_cast<unsigned int>(term.size()), NULL, 0, LIBSSH2_TERM_WIDTH,
                                               LIBSSH2_TERM_HEIGHT, LIBSSH2_TERM_WIDTH_PX, LIBSSH2_TERM_HEIGHT_PX);
     }
 
-    // libssh2_channel_request_pty_ex
+    // libssh2_channel_request_pty_ex: short function description
     int request_pty_ex(const char *term, unsigned int term_len, const char *modes, unsigned int modes_len, int width,
                        int height, int width_px, int height_px) noexcept {
         return libssh2_channel_request_pty_ex(checked("channel::request_pty_ex"), term, term_len, modes, modes_len,
                                               width, height, width_px, height_px);
     }
-    // libssh2_channel_request_pty_ex: term and modes as text_view
+    // libssh2_channel_request_pty_ex, taking term and modes as text_view
     int request_pty_ex(text_view term, text_view modes, int width, int height, int width_px, int height_px) noexcept {
         return libssh2_channel_request_pty_ex(
             checked("channel::request_pty_ex"), term.data(), static_cast<unsigned int>(term.size()), modes.data(),
             static_cast<unsigned int>(modes.size()), width, height, width_px, height_px);
     }
 
-    // libssh2_channel_request_pty_size (macro for libssh2_channel_request_pty_size_ex)
+    // libssh2_channel_request_pty_size (macro for libssh2_channel_request_pty_size_ex): convenience macro for
+    // libssh2_channel_request_pty_size_ex(3) calls
     int request_pty_size(int width, int height) noexcept {
         return libssh2_channel_request_pty_size(checked("channel::request_pty_size"), width, height);
     }
@@ -889,199 +897,210 @@ public:
                                                    height_px);
     }
 
-    // libssh2_channel_send_eof
+    // libssh2_channel_send_eof: send EOF to remote server
     int send_eof() noexcept { return libssh2_channel_send_eof(checked("channel::send_eof")); }
 
-    // libssh2_channel_set_blocking
+    // libssh2_channel_set_blocking: set or clear blocking mode on channel
     void set_blocking(int blocking) noexcept {
         return libssh2_channel_set_blocking(checked("channel::set_blocking"), blocking);
     }
 
-    // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex)
+    // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex): convenience macro for libssh2_channel_setenv_ex(3)
+    // calls
     int setenv(const char *varname, const char *value) noexcept {
         return libssh2_channel_setenv_ex(checked("channel::setenv"), varname,
                                          static_cast<unsigned int>(std::strlen(varname)), value,
                                          static_cast<unsigned int>(std::strlen(value)));
     }
-    // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex): varname and value as text_view
+    // libssh2_channel_setenv, taking varname and value as text_view
     int setenv(text_view varname, text_view value) noexcept {
         return libssh2_channel_setenv_ex(checked("channel::setenv"), varname.data(),
                                          static_cast<unsigned int>(varname.size()), value.data(),
                                          static_cast<unsigned int>(value.size()));
     }
 
-    // libssh2_channel_setenv_ex
+    // libssh2_channel_setenv_ex: set an environment variable on the channel
     int setenv_ex(const char *varname, unsigned int varname_len, const char *value, unsigned int value_len) noexcept {
         return libssh2_channel_setenv_ex(checked("channel::setenv_ex"), varname, varname_len, value, value_len);
     }
-    // libssh2_channel_setenv_ex: varname and value as text_view
+    // libssh2_channel_setenv_ex, taking varname and value as text_view
     int setenv_ex(text_view varname, text_view value) noexcept {
         return libssh2_channel_setenv_ex(checked("channel::setenv_ex"), varname.data(),
                                          static_cast<unsigned int>(varname.size()), value.data(),
                                          static_cast<unsigned int>(value.size()));
     }
 
-    // libssh2_channel_shell (macro for libssh2_channel_process_startup)
+    // libssh2_channel_shell (macro for libssh2_channel_process_startup): convenience macro for
+    // libssh2_channel_process_startup(3) calls
     int shell() noexcept { return libssh2_channel_shell(checked("channel::shell")); }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_channel_signal (macro for libssh2_channel_signal_ex)
+    // libssh2_channel_signal (macro for libssh2_channel_signal_ex): convenience macro for libssh2_channel_signal_ex(3)
+    // calls (no man page in libssh2 1.11.0, 1.11.1)
     int signal(const char *signame) noexcept {
         return libssh2_channel_signal_ex(checked("channel::signal"), signame, std::strlen(signame));
     }
-    // libssh2_channel_signal (macro for libssh2_channel_signal_ex): signame as text_view
+    // libssh2_channel_signal, taking signame as text_view
     int signal(text_view signame) noexcept {
         return libssh2_channel_signal_ex(checked("channel::signal"), signame.data(), signame.size());
     }
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_channel_signal_ex
+    // libssh2_channel_signal_ex: Send a signal to process previously opened on channel. (no man page in
+    // libssh2 1.11.0, 1.11.1)
     int signal_ex(const char *signame, size_t signame_len) noexcept {
         return libssh2_channel_signal_ex(checked("channel::signal_ex"), signame, signame_len);
     }
-    // libssh2_channel_signal_ex: signame as text_view
+    // libssh2_channel_signal_ex, taking signame as text_view
     int signal_ex(text_view signame) noexcept {
         return libssh2_channel_signal_ex(checked("channel::signal_ex"), signame.data(), signame.size());
     }
 #endif
 
-    // libssh2_channel_subsystem (macro for libssh2_channel_process_startup)
+    // libssh2_channel_subsystem (macro for libssh2_channel_process_startup): convenience macro for
+    // libssh2_channel_process_startup(3) calls
     int subsystem(const char *subsystem) noexcept {
         return libssh2_channel_process_startup(checked("channel::subsystem"), "subsystem", sizeof("subsystem") - 1,
                                                subsystem, static_cast<unsigned int>(std::strlen(subsystem)));
     }
-    // libssh2_channel_subsystem (macro for libssh2_channel_process_startup): subsystem as text_view
+    // libssh2_channel_subsystem, taking subsystem as text_view
     int subsystem(text_view subsystem) noexcept {
         return libssh2_channel_process_startup(checked("channel::subsystem"), "subsystem", sizeof("subsystem") - 1,
                                                subsystem.data(), static_cast<unsigned int>(subsystem.size()));
     }
 
-    // libssh2_channel_wait_closed
+    // libssh2_channel_wait_closed: wait for the remote to close the channel
     int wait_closed() noexcept { return libssh2_channel_wait_closed(checked("channel::wait_closed")); }
 
-    // libssh2_channel_wait_eof
+    // libssh2_channel_wait_eof: wait for the remote to reply to an EOF request
     int wait_eof() noexcept { return libssh2_channel_wait_eof(checked("channel::wait_eof")); }
 
-    // libssh2_channel_window_read (macro for libssh2_channel_window_read_ex)
+    // libssh2_channel_window_read (macro for libssh2_channel_window_read_ex): convenience macro for
+    // libssh2_channel_window_read_ex(3) calls
     unsigned long window_read() noexcept { return libssh2_channel_window_read(checked("channel::window_read")); }
 
-    // libssh2_channel_window_read_ex
+    // libssh2_channel_window_read_ex: Check the status of the read window
     unsigned long window_read_ex(unsigned long *read_avail, unsigned long *window_size_initial) noexcept {
         return libssh2_channel_window_read_ex(checked("channel::window_read_ex"), read_avail, window_size_initial);
     }
 
-    // libssh2_channel_window_write (macro for libssh2_channel_window_write_ex)
+    // libssh2_channel_window_write (macro for libssh2_channel_window_write_ex): convenience macro for
+    // libssh2_channel_window_write_ex(3) calls
     unsigned long window_write() noexcept { return libssh2_channel_window_write(checked("channel::window_write")); }
 
-    // libssh2_channel_window_write_ex
+    // libssh2_channel_window_write_ex: Check the status of the write window
     unsigned long window_write_ex(unsigned long *window_size_initial) noexcept {
         return libssh2_channel_window_write_ex(checked("channel::window_write_ex"), window_size_initial);
     }
 
-    // libssh2_channel_write (macro for libssh2_channel_write_ex)
+    // libssh2_channel_write (macro for libssh2_channel_write_ex): convenience macro for libssh2_channel_write_ex(3)
     ssize_t write(const char *buf, size_t buflen) noexcept {
         return libssh2_channel_write(checked("channel::write"), buf, buflen);
     }
-    // libssh2_channel_write (macro for libssh2_channel_write_ex): buf as text_view
+    // libssh2_channel_write, taking buf as text_view
     ssize_t write(text_view buf) noexcept {
         return libssh2_channel_write(checked("channel::write"), buf.data(), buf.size());
     }
 
-    // libssh2_channel_write_ex
+    // libssh2_channel_write_ex: write data to a channel stream blocking
     ssize_t write_ex(int stream_id, const char *buf, size_t buflen) noexcept {
         return libssh2_channel_write_ex(checked("channel::write_ex"), stream_id, buf, buflen);
     }
-    // libssh2_channel_write_ex: buf as text_view
+    // libssh2_channel_write_ex, taking buf as text_view
     ssize_t write_ex(int stream_id, text_view buf) noexcept {
         return libssh2_channel_write_ex(checked("channel::write_ex"), stream_id, buf.data(), buf.size());
     }
 
-    // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex)
+    // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex): convenience macro for
+    // libssh2_channel_write_ex(3)
     ssize_t write_stderr(const char *buf, size_t buflen) noexcept {
         return libssh2_channel_write_stderr(checked("channel::write_stderr"), buf, buflen);
     }
-    // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex): buf as text_view
+    // libssh2_channel_write_stderr, taking buf as text_view
     ssize_t write_stderr(text_view buf) noexcept {
         return libssh2_channel_write_stderr(checked("channel::write_stderr"), buf.data(), buf.size());
     }
 
-    // libssh2_channel_x11_req (macro for libssh2_channel_x11_req_ex)
+    // libssh2_channel_x11_req (macro for libssh2_channel_x11_req_ex): convenience macro for
+    // libssh2_channel_x11_req_ex(3) calls
     int x11_req(int screen_number) noexcept {
         return libssh2_channel_x11_req(checked("channel::x11_req"), screen_number);
     }
 
-    // libssh2_channel_x11_req_ex
+    // libssh2_channel_x11_req_ex: request an X11 forwarding channel
     int x11_req_ex(int single_connection, const char *auth_proto, const char *auth_cookie, int screen_number) noexcept {
         return libssh2_channel_x11_req_ex(checked("channel::x11_req_ex"), single_connection, auth_proto, auth_cookie,
                                           screen_number);
     }
-    // libssh2_channel_x11_req_ex: auth_proto and auth_cookie as c_string
+    // libssh2_channel_x11_req_ex, taking auth_proto and auth_cookie as c_string
     int x11_req_ex(int single_connection, c_string auth_proto, c_string auth_cookie, int screen_number) noexcept {
         return libssh2_channel_x11_req_ex(checked("channel::x11_req_ex"), single_connection, auth_proto.c_str(),
                                           auth_cookie.c_str(), screen_number);
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_channel_direct_streamlocal_ex
+    // libssh2_channel_direct_streamlocal_ex: Tunnel a UNIX socket connection through an SSH session
     [[nodiscard]] static LIBSSH2_CHANNEL *direct_streamlocal_ex(LIBSSH2_SESSION *session, const char *socket_path,
                                                                 const char *shost, int sport) noexcept {
         return libssh2_channel_direct_streamlocal_ex(session, socket_path, shost, sport);
     }
     [[nodiscard]] static channel direct_streamlocal_ex(session &session, const char *socket_path, const char *shost,
                                                        int sport) noexcept;
-    // libssh2_channel_direct_streamlocal_ex: socket_path and shost as c_string
+    // libssh2_channel_direct_streamlocal_ex, taking socket_path and shost as c_string
     [[nodiscard]] static channel direct_streamlocal_ex(session &session, c_string socket_path, c_string shost,
                                                        int sport) noexcept;
 #endif
 
-    // libssh2_channel_direct_tcpip (macro for libssh2_channel_direct_tcpip_ex)
+    // libssh2_channel_direct_tcpip (macro for libssh2_channel_direct_tcpip_ex): convenience macro for
+    // libssh2_channel_direct_tcpip_ex(3) calls
     [[nodiscard]] static LIBSSH2_CHANNEL *direct_tcpip(LIBSSH2_SESSION *session, const char *host, int port) noexcept {
         return libssh2_channel_direct_tcpip(session, host, port);
     }
     [[nodiscard]] static channel direct_tcpip(session &session, const char *host, int port) noexcept;
-    // libssh2_channel_direct_tcpip (macro for libssh2_channel_direct_tcpip_ex): host as c_string
+    // libssh2_channel_direct_tcpip, taking host as c_string
     [[nodiscard]] static channel direct_tcpip(session &session, c_string host, int port) noexcept;
 
-    // libssh2_channel_direct_tcpip_ex
+    // libssh2_channel_direct_tcpip_ex: Tunnel a TCP connection through an SSH session
     [[nodiscard]] static LIBSSH2_CHANNEL *direct_tcpip_ex(LIBSSH2_SESSION *session, const char *host, int port,
                                                           const char *shost, int sport) noexcept {
         return libssh2_channel_direct_tcpip_ex(session, host, port, shost, sport);
     }
     [[nodiscard]] static channel direct_tcpip_ex(session &session, const char *host, int port, const char *shost,
                                                  int sport) noexcept;
-    // libssh2_channel_direct_tcpip_ex: host and shost as c_string
+    // libssh2_channel_direct_tcpip_ex, taking host and shost as c_string
     [[nodiscard]] static channel direct_tcpip_ex(session &session, c_string host, int port, c_string shost,
                                                  int sport) noexcept;
 
-    // libssh2_channel_forward_accept
+    // libssh2_channel_forward_accept: accept a queued connection
     [[nodiscard]] static LIBSSH2_CHANNEL *forward_accept(LIBSSH2_LISTENER *listener) noexcept {
         return libssh2_channel_forward_accept(listener);
     }
     [[nodiscard]] static channel forward_accept(listener &listener) noexcept;
 
-    // libssh2_channel_forward_cancel
+    // libssh2_channel_forward_cancel: cancel a forwarded TCP port
     static int forward_cancel(LIBSSH2_LISTENER *listener) noexcept { return libssh2_channel_forward_cancel(listener); }
     static int forward_cancel(listener &listener) noexcept;
 
-    // libssh2_channel_forward_listen (macro for libssh2_channel_forward_listen_ex)
+    // libssh2_channel_forward_listen (macro for libssh2_channel_forward_listen_ex): convenience macro for
+    // libssh2_channel_forward_listen_ex(3) calls
     [[nodiscard]] static LIBSSH2_LISTENER *forward_listen(LIBSSH2_SESSION *session, int port) noexcept {
         return libssh2_channel_forward_listen(session, port);
     }
     [[nodiscard]] static listener forward_listen(session &session, int port) noexcept;
 
-    // libssh2_channel_forward_listen_ex
+    // libssh2_channel_forward_listen_ex: listen to inbound connections
     [[nodiscard]] static LIBSSH2_LISTENER *forward_listen_ex(LIBSSH2_SESSION *session, const char *host, int port,
                                                              int *bound_port, int queue_maxsize) noexcept {
         return libssh2_channel_forward_listen_ex(session, host, port, bound_port, queue_maxsize);
     }
     [[nodiscard]] static listener forward_listen_ex(session &session, const char *host, int port, int *bound_port,
                                                     int queue_maxsize) noexcept;
-    // libssh2_channel_forward_listen_ex: host as c_string
+    // libssh2_channel_forward_listen_ex, taking host as c_string
     [[nodiscard]] static listener forward_listen_ex(session &session, c_string host, int port, int *bound_port,
                                                     int queue_maxsize) noexcept;
 
-    // libssh2_channel_open_ex
+    // libssh2_channel_open_ex: establish a generic session channel
     [[nodiscard]] static LIBSSH2_CHANNEL *open_ex(LIBSSH2_SESSION *session, const char *channel_type,
                                                   unsigned int channel_type_len, unsigned int window_size,
                                                   unsigned int packet_size, const char *message,
@@ -1092,11 +1111,12 @@ public:
     [[nodiscard]] static channel open_ex(session &session, const char *channel_type, unsigned int channel_type_len,
                                          unsigned int window_size, unsigned int packet_size, const char *message,
                                          unsigned int message_len) noexcept;
-    // libssh2_channel_open_ex: channel_type and message as text_view
+    // libssh2_channel_open_ex, taking channel_type and message as text_view
     [[nodiscard]] static channel open_ex(session &session, text_view channel_type, unsigned int window_size,
                                          unsigned int packet_size, text_view message) noexcept;
 
-    // libssh2_channel_open_session (macro for libssh2_channel_open_ex)
+    // libssh2_channel_open_session (macro for libssh2_channel_open_ex): convenience macro for
+    // libssh2_channel_open_ex(3) calls
     [[nodiscard]] static LIBSSH2_CHANNEL *open_session(LIBSSH2_SESSION *session) noexcept {
         return libssh2_channel_open_session(session);
     }
@@ -1164,10 +1184,10 @@ public:
     }
     explicit operator bool() const noexcept { return get() != nullptr; }
 
-    // libssh2_channel_forward_accept
+    // libssh2_channel_forward_accept: accept a queued connection
     [[nodiscard]] channel forward_accept() noexcept;
 
-    // libssh2_channel_forward_cancel
+    // libssh2_channel_forward_cancel: cancel a forwarded TCP port
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
@@ -1242,83 +1262,84 @@ public:
     }
     explicit operator bool() const noexcept { return get() != nullptr; }
 
-    // libssh2_sftp_get_channel
+    // libssh2_sftp_get_channel: return the channel of sftp
     [[nodiscard]] channel get_channel() noexcept;
 
-    // libssh2_sftp_last_error
+    // libssh2_sftp_last_error: return the last SFTP-specific error code
     unsigned long last_error() noexcept { return libssh2_sftp_last_error(checked("sftp::last_error")); }
 
-    // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex)
+    // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_stat_ex(3) calls
     int lstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::lstat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_LSTAT, attrs);
     }
-    // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex): path as text_view
+    // libssh2_sftp_lstat, taking path as text_view
     int lstat(text_view path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::lstat"), path.data(), static_cast<unsigned int>(path.size()),
                                     LIBSSH2_SFTP_LSTAT, attrs);
     }
 
-    // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex)
+    // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex): convenience macro for libssh2_sftp_mkdir_ex(3) calls
     int mkdir(const char *path, long mode) noexcept {
         return libssh2_sftp_mkdir_ex(checked("sftp::mkdir"), path, static_cast<unsigned int>(std::strlen(path)), mode);
     }
-    // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex): path as text_view
+    // libssh2_sftp_mkdir, taking path as text_view
     int mkdir(text_view path, long mode) noexcept {
         return libssh2_sftp_mkdir_ex(checked("sftp::mkdir"), path.data(), static_cast<unsigned int>(path.size()), mode);
     }
 
-    // libssh2_sftp_mkdir_ex
+    // libssh2_sftp_mkdir_ex: create a directory on the remote file system
     int mkdir_ex(const char *path, unsigned int path_len, long mode) noexcept {
         return libssh2_sftp_mkdir_ex(checked("sftp::mkdir_ex"), path, path_len, mode);
     }
-    // libssh2_sftp_mkdir_ex: path as text_view
+    // libssh2_sftp_mkdir_ex, taking path as text_view
     int mkdir_ex(text_view path, long mode) noexcept {
         return libssh2_sftp_mkdir_ex(checked("sftp::mkdir_ex"), path.data(), static_cast<unsigned int>(path.size()),
                                      mode);
     }
 
-    // libssh2_sftp_open (macro for libssh2_sftp_open_ex)
+    // libssh2_sftp_open (macro for libssh2_sftp_open_ex): convenience macro for libssh2_sftp_open_ex(3) calls
     [[nodiscard]] sftp_handle open(const char *filename, unsigned long flags, long mode) noexcept;
-    // libssh2_sftp_open (macro for libssh2_sftp_open_ex): filename as text_view
+    // libssh2_sftp_open, taking filename as text_view
     [[nodiscard]] sftp_handle open(text_view filename, unsigned long flags, long mode) noexcept;
 
-    // libssh2_sftp_open_ex
+    // libssh2_sftp_open_ex: open filehandle for file on SFTP.
     [[nodiscard]] sftp_handle open_ex(const char *filename, unsigned int filename_len, unsigned long flags, long mode,
                                       int open_type) noexcept;
-    // libssh2_sftp_open_ex: filename as text_view
+    // libssh2_sftp_open_ex, taking filename as text_view
     [[nodiscard]] sftp_handle open_ex(text_view filename, unsigned long flags, long mode, int open_type) noexcept;
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_sftp_open_ex_r
+    // libssh2_sftp_open_ex_r: open filehandle for file on SFTP.
     [[nodiscard]] sftp_handle open_ex_r(const char *filename, size_t filename_len, unsigned long flags, long mode,
                                         int open_type, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
-    // libssh2_sftp_open_ex_r: filename as text_view
+    // libssh2_sftp_open_ex_r, taking filename as text_view
     [[nodiscard]] sftp_handle open_ex_r(text_view filename, unsigned long flags, long mode, int open_type,
                                         LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_sftp_open_r (macro for libssh2_sftp_open_ex_r)
+    // libssh2_sftp_open_r (macro for libssh2_sftp_open_ex_r): convenience macro for libssh2_sftp_open_ex_r(3) calls
     [[nodiscard]] sftp_handle open_r(const char *filename, unsigned long flags, long mode,
                                      LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
-    // libssh2_sftp_open_r (macro for libssh2_sftp_open_ex_r): filename as text_view
+    // libssh2_sftp_open_r, taking filename as text_view
     [[nodiscard]] sftp_handle open_r(text_view filename, unsigned long flags, long mode,
                                      LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 #endif
 
-    // libssh2_sftp_opendir (macro for libssh2_sftp_open_ex)
+    // libssh2_sftp_opendir (macro for libssh2_sftp_open_ex): convenience macro for libssh2_sftp_open_ex(3) calls
     [[nodiscard]] sftp_handle opendir(const char *path) noexcept;
-    // libssh2_sftp_opendir (macro for libssh2_sftp_open_ex): path as text_view
+    // libssh2_sftp_opendir, taking path as text_view
     [[nodiscard]] sftp_handle opendir(text_view path) noexcept;
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01
-    // libssh2_sftp_posix_rename (macro for libssh2_sftp_posix_rename_ex)
+    // libssh2_sftp_posix_rename (macro for libssh2_sftp_posix_rename_ex): convenience macro for
+    // libssh2_sftp_posix_rename_ex(3) calls
     int posix_rename(const char *sourcefile, const char *destfile) noexcept {
         return libssh2_sftp_posix_rename_ex(checked("sftp::posix_rename"), sourcefile, std::strlen(sourcefile),
                                             destfile, std::strlen(destfile));
     }
-    // libssh2_sftp_posix_rename (macro for libssh2_sftp_posix_rename_ex): sourcefile and destfile as text_view
+    // libssh2_sftp_posix_rename, taking sourcefile and destfile as text_view
     int posix_rename(text_view sourcefile, text_view destfile) noexcept {
         return libssh2_sftp_posix_rename_ex(checked("sftp::posix_rename"), sourcefile.data(), sourcefile.size(),
                                             destfile.data(), destfile.size());
@@ -1326,49 +1347,50 @@ public:
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01
-    // libssh2_sftp_posix_rename_ex
+    // libssh2_sftp_posix_rename_ex: rename an SFTP file using POSIX semantics
     int posix_rename_ex(const char *source_filename, size_t source_filename_len, const char *dest_filename,
                         size_t dest_filename_len) noexcept {
         return libssh2_sftp_posix_rename_ex(checked("sftp::posix_rename_ex"), source_filename, source_filename_len,
                                             dest_filename, dest_filename_len);
     }
-    // libssh2_sftp_posix_rename_ex: source_filename and dest_filename as text_view
+    // libssh2_sftp_posix_rename_ex, taking source_filename and dest_filename as text_view
     int posix_rename_ex(text_view source_filename, text_view dest_filename) noexcept {
         return libssh2_sftp_posix_rename_ex(checked("sftp::posix_rename_ex"), source_filename.data(),
                                             source_filename.size(), dest_filename.data(), dest_filename.size());
     }
 #endif
 
-    // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex)
+    // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
     int readlink(const char *path, char *target, unsigned int maxlen) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::readlink"), path, static_cast<unsigned int>(std::strlen(path)),
                                        target, maxlen, LIBSSH2_SFTP_READLINK);
     }
-    // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex): path as text_view; target as span<char>
+    // libssh2_sftp_readlink, taking path as text_view; target as span<char>
     int readlink(text_view path, span<char> target) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::readlink"), path.data(), static_cast<unsigned int>(path.size()),
                                        target.data(), static_cast<unsigned int>(target.size()), LIBSSH2_SFTP_READLINK);
     }
 
-    // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex)
+    // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
     int realpath(const char *path, char *target, unsigned int maxlen) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::realpath"), path, static_cast<unsigned int>(std::strlen(path)),
                                        target, maxlen, LIBSSH2_SFTP_REALPATH);
     }
-    // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex): path as text_view; target as span<char>
+    // libssh2_sftp_realpath, taking path as text_view; target as span<char>
     int realpath(text_view path, span<char> target) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::realpath"), path.data(), static_cast<unsigned int>(path.size()),
                                        target.data(), static_cast<unsigned int>(target.size()), LIBSSH2_SFTP_REALPATH);
     }
 
-    // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex)
+    // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex): convenience macro for libssh2_sftp_posix_rename_ex(3)
+    // calls
     int rename(const char *sourcefile, const char *destfile) noexcept {
         return libssh2_sftp_rename_ex(
             checked("sftp::rename"), sourcefile, static_cast<unsigned int>(std::strlen(sourcefile)), destfile,
             static_cast<unsigned int>(std::strlen(destfile)),
             LIBSSH2_SFTP_RENAME_OVERWRITE | LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE);
     }
-    // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex): sourcefile and destfile as text_view
+    // libssh2_sftp_rename, taking sourcefile and destfile as text_view
     int rename(text_view sourcefile, text_view destfile) noexcept {
         return libssh2_sftp_rename_ex(
             checked("sftp::rename"), sourcefile.data(), static_cast<unsigned int>(sourcefile.size()), destfile.data(),
@@ -1376,49 +1398,49 @@ public:
             LIBSSH2_SFTP_RENAME_OVERWRITE | LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE);
     }
 
-    // libssh2_sftp_rename_ex
+    // libssh2_sftp_rename_ex: rename an SFTP file
     int rename_ex(const char *source_filename, unsigned int source_filename_len, const char *dest_filename,
                   unsigned int dest_filename_len, long flags) noexcept {
         return libssh2_sftp_rename_ex(checked("sftp::rename_ex"), source_filename, source_filename_len, dest_filename,
                                       dest_filename_len, flags);
     }
-    // libssh2_sftp_rename_ex: source_filename and dest_filename as text_view
+    // libssh2_sftp_rename_ex, taking source_filename and dest_filename as text_view
     int rename_ex(text_view source_filename, text_view dest_filename, long flags) noexcept {
         return libssh2_sftp_rename_ex(checked("sftp::rename_ex"), source_filename.data(),
                                       static_cast<unsigned int>(source_filename.size()), dest_filename.data(),
                                       static_cast<unsigned int>(dest_filename.size()), flags);
     }
 
-    // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex)
+    // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex): convenience macro for libssh2_sftp_rmdir_ex(3)
     int rmdir(const char *path) noexcept {
         return libssh2_sftp_rmdir_ex(checked("sftp::rmdir"), path, static_cast<unsigned int>(std::strlen(path)));
     }
-    // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex): path as text_view
+    // libssh2_sftp_rmdir, taking path as text_view
     int rmdir(text_view path) noexcept {
         return libssh2_sftp_rmdir_ex(checked("sftp::rmdir"), path.data(), static_cast<unsigned int>(path.size()));
     }
 
-    // libssh2_sftp_rmdir_ex
+    // libssh2_sftp_rmdir_ex: remove an SFTP directory
     int rmdir_ex(const char *path, unsigned int path_len) noexcept {
         return libssh2_sftp_rmdir_ex(checked("sftp::rmdir_ex"), path, path_len);
     }
-    // libssh2_sftp_rmdir_ex: path as text_view
+    // libssh2_sftp_rmdir_ex, taking path as text_view
     int rmdir_ex(text_view path) noexcept {
         return libssh2_sftp_rmdir_ex(checked("sftp::rmdir_ex"), path.data(), static_cast<unsigned int>(path.size()));
     }
 
-    // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex)
+    // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_stat_ex(3) calls
     int setstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::setstat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_SETSTAT, attrs);
     }
-    // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex): path as text_view
+    // libssh2_sftp_setstat, taking path as text_view
     int setstat(text_view path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::setstat"), path.data(), static_cast<unsigned int>(path.size()),
                                     LIBSSH2_SFTP_SETSTAT, attrs);
     }
 
-    // libssh2_sftp_shutdown
+    // libssh2_sftp_shutdown: shut down an SFTP session
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
@@ -1431,186 +1453,188 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex)
+    // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
     int stat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::stat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_STAT, attrs);
     }
-    // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex): path as text_view
+    // libssh2_sftp_stat, taking path as text_view
     int stat(text_view path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::stat"), path.data(), static_cast<unsigned int>(path.size()),
                                     LIBSSH2_SFTP_STAT, attrs);
     }
 
-    // libssh2_sftp_stat_ex
+    // libssh2_sftp_stat_ex: get status about an SFTP file
     int stat_ex(const char *path, unsigned int path_len, int stat_type, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::stat_ex"), path, path_len, stat_type, attrs);
     }
-    // libssh2_sftp_stat_ex: path as text_view
+    // libssh2_sftp_stat_ex, taking path as text_view
     int stat_ex(text_view path, int stat_type, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::stat_ex"), path.data(), static_cast<unsigned int>(path.size()),
                                     stat_type, attrs);
     }
 
-    // libssh2_sftp_statvfs
+    // libssh2_sftp_statvfs: get file system statistics
     int statvfs(const char *path, size_t path_len, LIBSSH2_SFTP_STATVFS *st) noexcept {
         return libssh2_sftp_statvfs(checked("sftp::statvfs"), path, path_len, st);
     }
-    // libssh2_sftp_statvfs: path as text_view
+    // libssh2_sftp_statvfs, taking path as text_view
     int statvfs(text_view path, LIBSSH2_SFTP_STATVFS *st) noexcept {
         return libssh2_sftp_statvfs(checked("sftp::statvfs"), path.data(), path.size(), st);
     }
 
-    // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex)
+    // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
     int symlink(const char *orig, char *linkpath) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::symlink"), orig, static_cast<unsigned int>(std::strlen(orig)),
                                        linkpath, static_cast<unsigned int>(std::strlen(linkpath)),
                                        LIBSSH2_SFTP_SYMLINK);
     }
-    // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex): orig as text_view
+    // libssh2_sftp_symlink, taking orig as text_view
     int symlink(text_view orig, char *linkpath) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::symlink"), orig.data(), static_cast<unsigned int>(orig.size()),
                                        linkpath, static_cast<unsigned int>(std::strlen(linkpath)),
                                        LIBSSH2_SFTP_SYMLINK);
     }
 
-    // libssh2_sftp_symlink_ex
+    // libssh2_sftp_symlink_ex: read or set a symbolic link
     int symlink_ex(const char *path, unsigned int path_len, char *target, unsigned int target_len,
                    int link_type) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::symlink_ex"), path, path_len, target, target_len, link_type);
     }
-    // libssh2_sftp_symlink_ex: path as text_view; target as span<char>
+    // libssh2_sftp_symlink_ex, taking path as text_view; target as span<char>
     int symlink_ex(text_view path, span<char> target, int link_type) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::symlink_ex"), path.data(), static_cast<unsigned int>(path.size()),
                                        target.data(), static_cast<unsigned int>(target.size()), link_type);
     }
 
-    // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex)
+    // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex): convenience macro for libssh2_sftp_unlink_ex(3) calls
     int unlink(const char *filename) noexcept {
         return libssh2_sftp_unlink_ex(checked("sftp::unlink"), filename,
                                       static_cast<unsigned int>(std::strlen(filename)));
     }
-    // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex): filename as text_view
+    // libssh2_sftp_unlink, taking filename as text_view
     int unlink(text_view filename) noexcept {
         return libssh2_sftp_unlink_ex(checked("sftp::unlink"), filename.data(),
                                       static_cast<unsigned int>(filename.size()));
     }
 
-    // libssh2_sftp_unlink_ex
+    // libssh2_sftp_unlink_ex: unlink an SFTP file
     int unlink_ex(const char *filename, unsigned int filename_len) noexcept {
         return libssh2_sftp_unlink_ex(checked("sftp::unlink_ex"), filename, filename_len);
     }
-    // libssh2_sftp_unlink_ex: filename as text_view
+    // libssh2_sftp_unlink_ex, taking filename as text_view
     int unlink_ex(text_view filename) noexcept {
         return libssh2_sftp_unlink_ex(checked("sftp::unlink_ex"), filename.data(),
                                       static_cast<unsigned int>(filename.size()));
     }
 
-    // libssh2_sftp_close (macro for libssh2_sftp_close_handle)
+    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
+    // calls
     static int close(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_close(handle); }
     static int close(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_close_handle
+    // libssh2_sftp_close_handle: close filehandle
     static int close_handle(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_close_handle(handle); }
     static int close_handle(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle)
+    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
+    // calls
     static int closedir(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_closedir(handle); }
     static int closedir(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex)
+    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
     static int fsetstat(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fsetstat(handle, attrs);
     }
     static int fsetstat(sftp_handle &handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 
-    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex)
+    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
     static int fstat(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fstat(handle, attrs);
     }
     static int fstat(sftp_handle &handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 
-    // libssh2_sftp_fstat_ex
+    // libssh2_sftp_fstat_ex: get or set attributes on an SFTP file handle
     static int fstat_ex(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_ATTRIBUTES *attrs, int setstat) noexcept {
         return libssh2_sftp_fstat_ex(handle, attrs, setstat);
     }
     static int fstat_ex(sftp_handle &handle, LIBSSH2_SFTP_ATTRIBUTES *attrs, int setstat) noexcept;
 
-    // libssh2_sftp_fstatvfs
+    // libssh2_sftp_fstatvfs: get file system statistics
     static int fstatvfs(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_STATVFS *st) noexcept {
         return libssh2_sftp_fstatvfs(handle, st);
     }
     static int fstatvfs(sftp_handle &handle, LIBSSH2_SFTP_STATVFS *st) noexcept;
 
-    // libssh2_sftp_fsync
+    // libssh2_sftp_fsync: synchronize file to disk
     static int fsync(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_fsync(handle); }
     static int fsync(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_init
+    // libssh2_sftp_init: open SFTP channel for the given SSH session.
     [[nodiscard]] static LIBSSH2_SFTP *init(LIBSSH2_SESSION *session) noexcept { return libssh2_sftp_init(session); }
     [[nodiscard]] static sftp init(session &session) noexcept;
 
-    // libssh2_sftp_read
+    // libssh2_sftp_read: read data from an SFTP handle
     static ssize_t read(LIBSSH2_SFTP_HANDLE *handle, char *buffer, size_t buffer_maxlen) noexcept {
         return libssh2_sftp_read(handle, buffer, buffer_maxlen);
     }
     static ssize_t read(sftp_handle &handle, char *buffer, size_t buffer_maxlen) noexcept;
-    // libssh2_sftp_read: buffer as span<char>
+    // libssh2_sftp_read, taking buffer as span<char>
     static ssize_t read(sftp_handle &handle, span<char> buffer) noexcept;
 
-    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex)
+    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): convenience macro for libssh2_sftp_readdir_ex(3) calls
     static int readdir(LIBSSH2_SFTP_HANDLE *handle, char *buffer, size_t buffer_maxlen,
                        LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir(handle, buffer, buffer_maxlen, attrs);
     }
     static int readdir(sftp_handle &handle, char *buffer, size_t buffer_maxlen,
                        LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
-    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): buffer as span<char>
+    // libssh2_sftp_readdir, taking buffer as span<char>
     static int readdir(sftp_handle &handle, span<char> buffer, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 
-    // libssh2_sftp_readdir_ex
+    // libssh2_sftp_readdir_ex: read directory data from an SFTP handle
     static int readdir_ex(LIBSSH2_SFTP_HANDLE *handle, char *buffer, size_t buffer_maxlen, char *longentry,
                           size_t longentry_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir_ex(handle, buffer, buffer_maxlen, longentry, longentry_maxlen, attrs);
     }
     static int readdir_ex(sftp_handle &handle, char *buffer, size_t buffer_maxlen, char *longentry,
                           size_t longentry_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
-    // libssh2_sftp_readdir_ex: buffer and longentry as span<char>
+    // libssh2_sftp_readdir_ex, taking buffer and longentry as span<char>
     static int readdir_ex(sftp_handle &handle, span<char> buffer, span<char> longentry,
                           LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 
-    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64)
+    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): convenience macro for libssh2_sftp_seek64(3) calls
     static void rewind(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_rewind(handle); }
     static void rewind(sftp_handle &handle) noexcept;
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_sftp_seek
+    // libssh2_sftp_seek: set the read/write position indicator within a file
     static void seek(LIBSSH2_SFTP_HANDLE *handle, size_t offset) noexcept { return libssh2_sftp_seek(handle, offset); }
     static void seek(sftp_handle &handle, size_t offset) noexcept;
 #endif
 
-    // libssh2_sftp_seek64
+    // libssh2_sftp_seek64: set the read/write position within a file
     static void seek64(LIBSSH2_SFTP_HANDLE *handle, libssh2_uint64_t offset) noexcept {
         return libssh2_sftp_seek64(handle, offset);
     }
     static void seek64(sftp_handle &handle, libssh2_uint64_t offset) noexcept;
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_sftp_tell
+    // libssh2_sftp_tell: get the current read/write position indicator for a file
     static size_t tell(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_tell(handle); }
     static size_t tell(sftp_handle &handle) noexcept;
 #endif
 
-    // libssh2_sftp_tell64
+    // libssh2_sftp_tell64: get the current read/write position indicator for a file
     static libssh2_uint64_t tell64(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_tell64(handle); }
     static libssh2_uint64_t tell64(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_write
+    // libssh2_sftp_write: write SFTP data
     static ssize_t write(LIBSSH2_SFTP_HANDLE *handle, const char *buffer, size_t count) noexcept {
         return libssh2_sftp_write(handle, buffer, count);
     }
     static ssize_t write(sftp_handle &handle, const char *buffer, size_t count) noexcept;
-    // libssh2_sftp_write: buffer as text_view
+    // libssh2_sftp_write, taking buffer as text_view
     static ssize_t write(sftp_handle &handle, text_view buffer) noexcept;
 
 private:
@@ -1676,11 +1700,11 @@ public:
     }
     explicit operator bool() const noexcept { return get() != nullptr; }
 
-    // libssh2_sftp_close (macro for libssh2_sftp_close_handle)
-    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
-    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
-    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
-    // leaves the handle here, freed again by the destructor after the connection is cut.
+    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
+    // calls Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then
+    // empty. On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build. Bounded as a
+    // destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT leaves the handle here, freed again
+    // by the destructor after the connection is cut.
     int close() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
@@ -1689,7 +1713,7 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_close_handle
+    // libssh2_sftp_close_handle: close filehandle
     // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
     // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
     // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
@@ -1702,11 +1726,11 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle)
-    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
-    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
-    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
-    // leaves the handle here, freed again by the destructor after the connection is cut.
+    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
+    // calls Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then
+    // empty. On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build. Bounded as a
+    // destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT leaves the handle here, freed again
+    // by the destructor after the connection is cut.
     int closedir() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
@@ -1715,85 +1739,85 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex)
+    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
     int fsetstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fsetstat(checked("sftp_handle::fsetstat"), attrs);
     }
 
-    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex)
+    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
     int fstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fstat(checked("sftp_handle::fstat"), attrs);
     }
 
-    // libssh2_sftp_fstat_ex
+    // libssh2_sftp_fstat_ex: get or set attributes on an SFTP file handle
     int fstat_ex(LIBSSH2_SFTP_ATTRIBUTES *attrs, int setstat) noexcept {
         return libssh2_sftp_fstat_ex(checked("sftp_handle::fstat_ex"), attrs, setstat);
     }
 
-    // libssh2_sftp_fstatvfs
+    // libssh2_sftp_fstatvfs: get file system statistics
     int fstatvfs(LIBSSH2_SFTP_STATVFS *st) noexcept {
         return libssh2_sftp_fstatvfs(checked("sftp_handle::fstatvfs"), st);
     }
 
-    // libssh2_sftp_fsync
+    // libssh2_sftp_fsync: synchronize file to disk
     int fsync() noexcept { return libssh2_sftp_fsync(checked("sftp_handle::fsync")); }
 
-    // libssh2_sftp_read
+    // libssh2_sftp_read: read data from an SFTP handle
     ssize_t read(char *buffer, size_t buffer_maxlen) noexcept {
         return libssh2_sftp_read(checked("sftp_handle::read"), buffer, buffer_maxlen);
     }
-    // libssh2_sftp_read: buffer as span<char>
+    // libssh2_sftp_read, taking buffer as span<char>
     ssize_t read(span<char> buffer) noexcept {
         return libssh2_sftp_read(checked("sftp_handle::read"), buffer.data(), buffer.size());
     }
 
-    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex)
+    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): convenience macro for libssh2_sftp_readdir_ex(3) calls
     int readdir(char *buffer, size_t buffer_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir(checked("sftp_handle::readdir"), buffer, buffer_maxlen, attrs);
     }
-    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): buffer as span<char>
+    // libssh2_sftp_readdir, taking buffer as span<char>
     int readdir(span<char> buffer, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir(checked("sftp_handle::readdir"), buffer.data(), buffer.size(), attrs);
     }
 
-    // libssh2_sftp_readdir_ex
+    // libssh2_sftp_readdir_ex: read directory data from an SFTP handle
     int readdir_ex(char *buffer, size_t buffer_maxlen, char *longentry, size_t longentry_maxlen,
                    LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir_ex(checked("sftp_handle::readdir_ex"), buffer, buffer_maxlen, longentry,
                                        longentry_maxlen, attrs);
     }
-    // libssh2_sftp_readdir_ex: buffer and longentry as span<char>
+    // libssh2_sftp_readdir_ex, taking buffer and longentry as span<char>
     int readdir_ex(span<char> buffer, span<char> longentry, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir_ex(checked("sftp_handle::readdir_ex"), buffer.data(), buffer.size(),
                                        longentry.data(), longentry.size(), attrs);
     }
 
-    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64)
+    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): convenience macro for libssh2_sftp_seek64(3) calls
     void rewind() noexcept { return libssh2_sftp_rewind(checked("sftp_handle::rewind")); }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_sftp_seek
+    // libssh2_sftp_seek: set the read/write position indicator within a file
     void seek(size_t offset) noexcept { return libssh2_sftp_seek(checked("sftp_handle::seek"), offset); }
 #endif
 
-    // libssh2_sftp_seek64
+    // libssh2_sftp_seek64: set the read/write position within a file
     void seek64(libssh2_uint64_t offset) noexcept {
         return libssh2_sftp_seek64(checked("sftp_handle::seek64"), offset);
     }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_sftp_tell
+    // libssh2_sftp_tell: get the current read/write position indicator for a file
     size_t tell() noexcept { return libssh2_sftp_tell(checked("sftp_handle::tell")); }
 #endif
 
-    // libssh2_sftp_tell64
+    // libssh2_sftp_tell64: get the current read/write position indicator for a file
     libssh2_uint64_t tell64() noexcept { return libssh2_sftp_tell64(checked("sftp_handle::tell64")); }
 
-    // libssh2_sftp_write
+    // libssh2_sftp_write: write SFTP data
     ssize_t write(const char *buffer, size_t count) noexcept {
         return libssh2_sftp_write(checked("sftp_handle::write"), buffer, count);
     }
-    // libssh2_sftp_write: buffer as text_view
+    // libssh2_sftp_write, taking buffer as text_view
     ssize_t write(text_view buffer) noexcept {
         return libssh2_sftp_write(checked("sftp_handle::write"), buffer.data(), buffer.size());
     }
@@ -1860,13 +1884,13 @@ public:
     }
     explicit operator bool() const noexcept { return get() != nullptr; }
 
-    // libssh2_agent_connect
+    // libssh2_agent_connect: connect to an ssh-agent
     int connect() noexcept { return libssh2_agent_connect(checked("agent::connect")); }
 
-    // libssh2_agent_disconnect
+    // libssh2_agent_disconnect: close a connection to an ssh-agent
     int disconnect() noexcept { return libssh2_agent_disconnect(checked("agent::disconnect")); }
 
-    // libssh2_agent_free
+    // libssh2_agent_free: free an ssh-agent handle
     // Frees the handle now, after what it owns; this object is then empty.
     // On an empty object it does nothing, in every build.
     void free() noexcept {
@@ -1876,35 +1900,35 @@ public:
         forget();
     }
 
-    // libssh2_agent_get_identity
+    // libssh2_agent_get_identity: get a public key off the collection of public keys managed by ssh-agent
     int get_identity(struct libssh2_agent_publickey **store, struct libssh2_agent_publickey *prev) noexcept {
         return libssh2_agent_get_identity(checked("agent::get_identity"), store, prev);
     }
 
-    // libssh2_agent_get_identity_path
+    // libssh2_agent_get_identity_path: gets the custom ssh-agent socket path
     const char *get_identity_path() noexcept {
         return libssh2_agent_get_identity_path(checked("agent::get_identity_path"));
     }
 
-    // libssh2_agent_list_identities
+    // libssh2_agent_list_identities: request an ssh-agent to list of public keys.
     int list_identities() noexcept { return libssh2_agent_list_identities(checked("agent::list_identities")); }
 
-    // libssh2_agent_set_identity_path
+    // libssh2_agent_set_identity_path: set an ssh-agent socket path on disk
     void set_identity_path(const char *path) noexcept {
         return libssh2_agent_set_identity_path(checked("agent::set_identity_path"), path);
     }
-    // libssh2_agent_set_identity_path: path as c_string
+    // libssh2_agent_set_identity_path, taking path as c_string
     void set_identity_path(c_string path) noexcept {
         return libssh2_agent_set_identity_path(checked("agent::set_identity_path"), path.c_str());
     }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_agent_sign
+    // libssh2_agent_sign: sign data, with the help of ssh-agent
     int sign(struct libssh2_agent_publickey *identity, unsigned char **sig, size_t *s_len, const unsigned char *data,
              size_t d_len, const char *method, unsigned int method_len) noexcept {
         return libssh2_agent_sign(checked("agent::sign"), identity, sig, s_len, data, d_len, method, method_len);
     }
-    // libssh2_agent_sign: data as span<const unsigned char>; method as text_view
+    // libssh2_agent_sign, taking data as span<const unsigned char>; method as text_view
     int sign(struct libssh2_agent_publickey *identity, unsigned char **sig, size_t *s_len,
              span<const unsigned char> data, text_view method) noexcept {
         return libssh2_agent_sign(checked("agent::sign"), identity, sig, s_len, data.data(), data.size(), method.data(),
@@ -1912,16 +1936,16 @@ public:
     }
 #endif
 
-    // libssh2_agent_userauth
+    // libssh2_agent_userauth: authenticate a session with a public key, with the help of ssh-agent
     int userauth(const char *username, struct libssh2_agent_publickey *identity) noexcept {
         return libssh2_agent_userauth(checked("agent::userauth"), username, identity);
     }
-    // libssh2_agent_userauth: username as c_string
+    // libssh2_agent_userauth, taking username as c_string
     int userauth(c_string username, struct libssh2_agent_publickey *identity) noexcept {
         return libssh2_agent_userauth(checked("agent::userauth"), username.c_str(), identity);
     }
 
-    // libssh2_agent_init
+    // libssh2_agent_init: init an ssh-agent handle
     [[nodiscard]] static LIBSSH2_AGENT *init(LIBSSH2_SESSION *session) noexcept { return libssh2_agent_init(session); }
     [[nodiscard]] static agent init(session &session) noexcept;
 
@@ -1990,59 +2014,59 @@ public:
     explicit operator bool() const noexcept { return get() != nullptr; }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_knownhost_add
+    // libssh2_knownhost_add: add a known host
     int add(const char *host, const char *salt, const char *key, size_t keylen, int typemask,
             struct libssh2_knownhost **store) noexcept {
         return libssh2_knownhost_add(checked("knownhost::add"), host, salt, key, keylen, typemask, store);
     }
-    // libssh2_knownhost_add: host and salt as c_string; key as text_view
+    // libssh2_knownhost_add, taking host and salt as c_string; key as text_view
     int add(c_string host, c_string salt, text_view key, int typemask, struct libssh2_knownhost **store) noexcept {
         return libssh2_knownhost_add(checked("knownhost::add"), host.c_str(), salt.c_str(), key.data(), key.size(),
                                      typemask, store);
     }
 #endif
 
-    // libssh2_knownhost_addc
+    // libssh2_knownhost_addc: add a known host
     int addc(const char *host, const char *salt, const char *key, size_t keylen, const char *comment, size_t commentlen,
              int typemask, struct libssh2_knownhost **store) noexcept {
         return libssh2_knownhost_addc(checked("knownhost::addc"), host, salt, key, keylen, comment, commentlen,
                                       typemask, store);
     }
-    // libssh2_knownhost_addc: host and salt as c_string; key and comment as text_view
+    // libssh2_knownhost_addc, taking host and salt as c_string; key and comment as text_view
     int addc(c_string host, c_string salt, text_view key, text_view comment, int typemask,
              struct libssh2_knownhost **store) noexcept {
         return libssh2_knownhost_addc(checked("knownhost::addc"), host.c_str(), salt.c_str(), key.data(), key.size(),
                                       comment.data(), comment.size(), typemask, store);
     }
 
-    // libssh2_knownhost_check
+    // libssh2_knownhost_check: check a host+key against the list of known hosts
     int check(const char *host, const char *key, size_t keylen, int typemask,
               struct libssh2_knownhost **store) noexcept {
         return libssh2_knownhost_check(checked("knownhost::check"), host, key, keylen, typemask, store);
     }
-    // libssh2_knownhost_check: host as c_string; key as text_view
+    // libssh2_knownhost_check, taking host as c_string; key as text_view
     int check(c_string host, text_view key, int typemask, struct libssh2_knownhost **store) noexcept {
         return libssh2_knownhost_check(checked("knownhost::check"), host.c_str(), key.data(), key.size(), typemask,
                                        store);
     }
 
-    // libssh2_knownhost_checkp
+    // libssh2_knownhost_checkp: check a host+key against the list of known hosts
     int checkp(const char *host, int port, const char *key, size_t keylen, int typemask,
                struct libssh2_knownhost **store) noexcept {
         return libssh2_knownhost_checkp(checked("knownhost::checkp"), host, port, key, keylen, typemask, store);
     }
-    // libssh2_knownhost_checkp: host as c_string; key as text_view
+    // libssh2_knownhost_checkp, taking host as c_string; key as text_view
     int checkp(c_string host, int port, text_view key, int typemask, struct libssh2_knownhost **store) noexcept {
         return libssh2_knownhost_checkp(checked("knownhost::checkp"), host.c_str(), port, key.data(), key.size(),
                                         typemask, store);
     }
 
-    // libssh2_knownhost_del
+    // libssh2_knownhost_del: delete a known host entry
     int del(struct libssh2_knownhost *entry) noexcept {
         return libssh2_knownhost_del(checked("knownhost::del"), entry);
     }
 
-    // libssh2_knownhost_free
+    // libssh2_knownhost_free: free a collection of known hosts
     // Frees the handle now, after what it owns; this object is then empty.
     // On an empty object it does nothing, in every build.
     void free() noexcept {
@@ -2052,49 +2076,49 @@ public:
         forget();
     }
 
-    // libssh2_knownhost_get
+    // libssh2_knownhost_get: get a known host off the collection of known hosts
     int get(struct libssh2_knownhost **store, struct libssh2_knownhost *prev) noexcept {
         return libssh2_knownhost_get(checked("knownhost::get"), store, prev);
     }
 
-    // libssh2_knownhost_readfile
+    // libssh2_knownhost_readfile: parse a file of known hosts
     int readfile(const char *filename, int type) noexcept {
         return libssh2_knownhost_readfile(checked("knownhost::readfile"), filename, type);
     }
-    // libssh2_knownhost_readfile: filename as c_string
+    // libssh2_knownhost_readfile, taking filename as c_string
     int readfile(c_string filename, int type) noexcept {
         return libssh2_knownhost_readfile(checked("knownhost::readfile"), filename.c_str(), type);
     }
 
-    // libssh2_knownhost_readline
+    // libssh2_knownhost_readline: read a known host line
     int readline(const char *line, size_t len, int type) noexcept {
         return libssh2_knownhost_readline(checked("knownhost::readline"), line, len, type);
     }
-    // libssh2_knownhost_readline: line as text_view
+    // libssh2_knownhost_readline, taking line as text_view
     int readline(text_view line, int type) noexcept {
         return libssh2_knownhost_readline(checked("knownhost::readline"), line.data(), line.size(), type);
     }
 
-    // libssh2_knownhost_writefile
+    // libssh2_knownhost_writefile: write a collection of known hosts to a file
     int writefile(const char *filename, int type) noexcept {
         return libssh2_knownhost_writefile(checked("knownhost::writefile"), filename, type);
     }
-    // libssh2_knownhost_writefile: filename as c_string
+    // libssh2_knownhost_writefile, taking filename as c_string
     int writefile(c_string filename, int type) noexcept {
         return libssh2_knownhost_writefile(checked("knownhost::writefile"), filename.c_str(), type);
     }
 
-    // libssh2_knownhost_writeline
+    // libssh2_knownhost_writeline: convert a known host to a line for storage
     int writeline(struct libssh2_knownhost *known, char *buffer, size_t buflen, size_t *outlen, int type) noexcept {
         return libssh2_knownhost_writeline(checked("knownhost::writeline"), known, buffer, buflen, outlen, type);
     }
-    // libssh2_knownhost_writeline: buffer as span<char>
+    // libssh2_knownhost_writeline, taking buffer as span<char>
     int writeline(struct libssh2_knownhost *known, span<char> buffer, size_t *outlen, int type) noexcept {
         return libssh2_knownhost_writeline(checked("knownhost::writeline"), known, buffer.data(), buffer.size(), outlen,
                                            type);
     }
 
-    // libssh2_knownhost_init
+    // libssh2_knownhost_init: init a collection of known hosts
     [[nodiscard]] static LIBSSH2_KNOWNHOSTS *init(LIBSSH2_SESSION *session) noexcept {
         return libssh2_knownhost_init(session);
     }
@@ -2164,15 +2188,16 @@ public:
     }
     explicit operator bool() const noexcept { return get() != nullptr; }
 
-    // libssh2_publickey_add (macro for libssh2_publickey_add_ex)
+    // libssh2_publickey_add (macro for libssh2_publickey_add_ex): convenience macro for libssh2_publickey_add_ex(3)
+    // calls
     int add(const unsigned char *name, const unsigned char *blob, unsigned long blob_len, char overwrite,
             unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept {
         return libssh2_publickey_add_ex(checked("publickey::add"), name,
                                         static_cast<unsigned long>(std::strlen(reinterpret_cast<const char *>(name))),
                                         blob, blob_len, overwrite, num_attrs, attrs);
     }
-    // libssh2_publickey_add (macro for libssh2_publickey_add_ex): name as text_view; blob as span<const unsigned char>;
-    // attrs as span<const libssh2_publickey_attribute>
+    // libssh2_publickey_add, taking name as text_view; blob as span<const unsigned char>; attrs as span<const
+    // libssh2_publickey_attribute>
     int add(text_view name, span<const unsigned char> blob, char overwrite,
             span<const libssh2_publickey_attribute> attrs) noexcept {
         return libssh2_publickey_add_ex(checked("publickey::add"), reinterpret_cast<const unsigned char *>(name.data()),
@@ -2181,13 +2206,13 @@ public:
                                         static_cast<unsigned long>(attrs.size()), attrs.data());
     }
 
-    // libssh2_publickey_add_ex
+    // libssh2_publickey_add_ex: Add a public key entry
     int add_ex(const unsigned char *name, unsigned long name_len, const unsigned char *blob, unsigned long blob_len,
                char overwrite, unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept {
         return libssh2_publickey_add_ex(checked("publickey::add_ex"), name, name_len, blob, blob_len, overwrite,
                                         num_attrs, attrs);
     }
-    // libssh2_publickey_add_ex: name and blob as span<const unsigned char>; attrs as span<const
+    // libssh2_publickey_add_ex, taking name and blob as span<const unsigned char>; attrs as span<const
     // libssh2_publickey_attribute>
     int add_ex(span<const unsigned char> name, span<const unsigned char> blob, char overwrite,
                span<const libssh2_publickey_attribute> attrs) noexcept {
@@ -2206,14 +2231,14 @@ public:
         return libssh2_publickey_list_free(checked("publickey::list_free"), pkey_list);
     }
 
-    // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex)
+    // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex): convenience macro for
+    // libssh2_publickey_remove_ex(3) calls
     int remove(const unsigned char *name, const unsigned char *blob, unsigned long blob_len) noexcept {
         return libssh2_publickey_remove_ex(
             checked("publickey::remove"), name,
             static_cast<unsigned long>(std::strlen(reinterpret_cast<const char *>(name))), blob, blob_len);
     }
-    // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex): name as text_view; blob as span<const unsigned
-    // char>
+    // libssh2_publickey_remove, taking name as text_view; blob as span<const unsigned char>
     int remove(text_view name, span<const unsigned char> blob) noexcept {
         return libssh2_publickey_remove_ex(
             checked("publickey::remove"), reinterpret_cast<const unsigned char *>(name.data()),
@@ -2225,7 +2250,7 @@ public:
                   unsigned long blob_len) noexcept {
         return libssh2_publickey_remove_ex(checked("publickey::remove_ex"), name, name_len, blob, blob_len);
     }
-    // libssh2_publickey_remove_ex: name and blob as span<const unsigned char>
+    // libssh2_publickey_remove_ex, taking name and blob as span<const unsigned char>
     int remove_ex(span<const unsigned char> name, span<const unsigned char> blob) noexcept {
         return libssh2_publickey_remove_ex(checked("publickey::remove_ex"), name.data(),
                                            static_cast<unsigned long>(name.size()), blob.data(),
@@ -2282,7 +2307,7 @@ private:
 namespace base64 {
 
 #if LIBSSH2_VERSION_NUM < 0x010b00
-// libssh2_base64_decode
+// libssh2_base64_decode: decode a base64 encoded string
 inline int decode(LIBSSH2_SESSION *session, char **dest, unsigned int *dest_len, const char *src,
                   unsigned int src_len) noexcept {
     return libssh2_base64_decode(session, dest, dest_len, src, src_len);
@@ -2291,7 +2316,7 @@ inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_l
                   unsigned int src_len) noexcept {
     return libssh2_base64_decode(detail::access::checked(session, "base64::decode"), dest, dest_len, src, src_len);
 }
-// libssh2_base64_decode: src as text_view
+// libssh2_base64_decode, taking src as text_view
 inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_len, text_view src) noexcept {
     return libssh2_base64_decode(detail::access::checked(session, "base64::decode"), dest, dest_len, src.data(),
                                  static_cast<unsigned int>(src.size()));
@@ -2299,7 +2324,7 @@ inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_l
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00 && (!defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01)
-// libssh2_base64_decode
+// libssh2_base64_decode: decode a base64 encoded string
 [[deprecated("since libssh2 1.0.")]] inline int decode(LIBSSH2_SESSION *session, char **dest, unsigned int *dest_len,
                                                        const char *src, unsigned int src_len) noexcept {
     return libssh2_base64_decode(session, dest, dest_len, src, src_len);
@@ -2308,7 +2333,7 @@ inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_l
                                                        const char *src, unsigned int src_len) noexcept {
     return libssh2_base64_decode(detail::access::checked(session, "base64::decode"), dest, dest_len, src, src_len);
 }
-// libssh2_base64_decode: src as text_view
+// libssh2_base64_decode, taking src as text_view
 [[deprecated("since libssh2 1.0.")]] inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_len,
                                                        text_view src) noexcept {
     return libssh2_base64_decode(detail::access::checked(session, "base64::decode"), dest, dest_len, src.data(),
@@ -2320,7 +2345,7 @@ inline int decode(::libssh2::session &session, char **dest, unsigned int *dest_l
 
 namespace hostkey {
 
-// libssh2_hostkey_hash
+// libssh2_hostkey_hash: return a hash of the remote host's key
 inline const char *hash(LIBSSH2_SESSION *session, int hash_type) noexcept {
     return libssh2_hostkey_hash(session, hash_type);
 }
@@ -2332,7 +2357,7 @@ inline const char *hash(::libssh2::session &session, int hash_type) noexcept {
 
 namespace keepalive {
 
-// libssh2_keepalive_config
+// libssh2_keepalive_config: short function description
 inline void config(LIBSSH2_SESSION *session, int want_reply, unsigned int interval_s) noexcept {
     return libssh2_keepalive_config(session, want_reply, interval_s);
 }
@@ -2340,7 +2365,7 @@ inline void config(::libssh2::session &session, int want_reply, unsigned int int
     return libssh2_keepalive_config(detail::access::checked(session, "keepalive::config"), want_reply, interval_s);
 }
 
-// libssh2_keepalive_send
+// libssh2_keepalive_send: short function description
 inline int send(LIBSSH2_SESSION *session, int *seconds_to_next) noexcept {
     return libssh2_keepalive_send(session, seconds_to_next);
 }
@@ -2353,7 +2378,7 @@ inline int send(::libssh2::session &session, int *seconds_to_next) noexcept {
 namespace scp {
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-// libssh2_scp_recv
+// libssh2_scp_recv: request a remote file via SCP
 [[deprecated("since libssh2 1.7.0. Use libssh2_scp_recv2()")]] [[nodiscard]] inline LIBSSH2_CHANNEL *recv(
     LIBSSH2_SESSION *session, const char *path, struct stat *sb) noexcept {
     return libssh2_scp_recv(session, path, sb);
@@ -2364,7 +2389,7 @@ namespace scp {
                                          libssh2_scp_recv(detail::access::checked(session, "scp::recv"), path, sb),
                                          true);
 }
-// libssh2_scp_recv: path as c_string
+// libssh2_scp_recv, taking path as c_string
 [[deprecated("since libssh2 1.7.0. Use libssh2_scp_recv2()")]] [[nodiscard]] inline channel recv(
     ::libssh2::session &session, c_string path, struct stat *sb) noexcept {
     return detail::access::make<channel>(
@@ -2373,7 +2398,7 @@ namespace scp {
 }
 #endif
 
-// libssh2_scp_recv2
+// libssh2_scp_recv2: request a remote file via SCP
 [[nodiscard]] inline LIBSSH2_CHANNEL *recv2(LIBSSH2_SESSION *session, const char *path,
                                             libssh2_struct_stat *sb) noexcept {
     return libssh2_scp_recv2(session, path, sb);
@@ -2383,7 +2408,7 @@ namespace scp {
                                          libssh2_scp_recv2(detail::access::checked(session, "scp::recv2"), path, sb),
                                          true);
 }
-// libssh2_scp_recv2: path as c_string
+// libssh2_scp_recv2, taking path as c_string
 [[nodiscard]] inline channel recv2(::libssh2::session &session, c_string path, libssh2_struct_stat *sb) noexcept {
     return detail::access::make<channel>(
         detail::root(detail::access::node_of(session)),
@@ -2391,7 +2416,7 @@ namespace scp {
 }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-// libssh2_scp_send (macro for libssh2_scp_send_ex)
+// libssh2_scp_send (macro for libssh2_scp_send_ex): convenience macro for libssh2_scp_send_ex(3) calls
 [[nodiscard]] inline LIBSSH2_CHANNEL *send(LIBSSH2_SESSION *session, const char *path, int mode, size_t size) noexcept {
     return libssh2_scp_send(session, path, mode, size);
 }
@@ -2400,7 +2425,7 @@ namespace scp {
         detail::root(detail::access::node_of(session)),
         libssh2_scp_send(detail::access::checked(session, "scp::send"), path, mode, size), true);
 }
-// libssh2_scp_send (macro for libssh2_scp_send_ex): path as c_string
+// libssh2_scp_send, taking path as c_string
 [[nodiscard]] inline channel send(::libssh2::session &session, c_string path, int mode, size_t size) noexcept {
     return detail::access::make<channel>(
         detail::root(detail::access::node_of(session)),
@@ -2408,7 +2433,7 @@ namespace scp {
 }
 #endif
 
-// libssh2_scp_send64
+// libssh2_scp_send64: Send a file via SCP
 [[nodiscard]] inline LIBSSH2_CHANNEL *send64(LIBSSH2_SESSION *session, const char *path, int mode, libssh2_int64_t size,
                                              time_t mtime, time_t atime) noexcept {
     return libssh2_scp_send64(session, path, mode, size, mtime, atime);
@@ -2419,7 +2444,7 @@ namespace scp {
         detail::root(detail::access::node_of(session)),
         libssh2_scp_send64(detail::access::checked(session, "scp::send64"), path, mode, size, mtime, atime), true);
 }
-// libssh2_scp_send64: path as c_string
+// libssh2_scp_send64, taking path as c_string
 [[nodiscard]] inline channel send64(::libssh2::session &session, c_string path, int mode, libssh2_int64_t size,
                                     time_t mtime, time_t atime) noexcept {
     return detail::access::make<channel>(
@@ -2429,7 +2454,7 @@ namespace scp {
 }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-// libssh2_scp_send_ex
+// libssh2_scp_send_ex: Send a file via SCP
 [[nodiscard]] inline LIBSSH2_CHANNEL *send_ex(LIBSSH2_SESSION *session, const char *path, int mode, size_t size,
                                               long mtime, long atime) noexcept {
     return libssh2_scp_send_ex(session, path, mode, size, mtime, atime);
@@ -2440,7 +2465,7 @@ namespace scp {
         detail::root(detail::access::node_of(session)),
         libssh2_scp_send_ex(detail::access::checked(session, "scp::send_ex"), path, mode, size, mtime, atime), true);
 }
-// libssh2_scp_send_ex: path as c_string
+// libssh2_scp_send_ex, taking path as c_string
 [[nodiscard]] inline channel send_ex(::libssh2::session &session, c_string path, int mode, size_t size, long mtime,
                                      long atime) noexcept {
     return detail::access::make<channel>(
@@ -2454,7 +2479,7 @@ namespace scp {
 
 namespace trace {
 
-// libssh2_trace_sethandler
+// libssh2_trace_sethandler: set a trace output handler
 inline int sethandler(LIBSSH2_SESSION *session, void *context, libssh2_trace_handler_func callback) noexcept {
     return libssh2_trace_sethandler(session, context, callback);
 }
@@ -2462,7 +2487,7 @@ inline int sethandler(::libssh2::session &session, void *context, libssh2_trace_
     return libssh2_trace_sethandler(detail::access::checked(session, "trace::sethandler"), context, callback);
 }
 
-// libssh2_trace
+// libssh2_trace: enable debug info from inside libssh2
 inline int trace(LIBSSH2_SESSION *session, int bitmask) noexcept { return libssh2_trace(session, bitmask); }
 inline int trace(::libssh2::session &session, int bitmask) noexcept {
     return libssh2_trace(detail::access::checked(session, "trace::trace"), bitmask);
@@ -2472,21 +2497,22 @@ inline int trace(::libssh2::session &session, int bitmask) noexcept {
 
 namespace userauth {
 
-// libssh2_userauth_authenticated
+// libssh2_userauth_authenticated: return authentication status
 inline int authenticated(LIBSSH2_SESSION *session) noexcept { return libssh2_userauth_authenticated(session); }
 inline int authenticated(::libssh2::session &session) noexcept {
     return libssh2_userauth_authenticated(detail::access::checked(session, "userauth::authenticated"));
 }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-// libssh2_userauth_banner
+// libssh2_userauth_banner: get the server's userauth banner message
 inline int banner(LIBSSH2_SESSION *session, char **banner) noexcept { return libssh2_userauth_banner(session, banner); }
 inline int banner(::libssh2::session &session, char **banner) noexcept {
     return libssh2_userauth_banner(detail::access::checked(session, "userauth::banner"), banner);
 }
 #endif
 
-// libssh2_userauth_hostbased_fromfile (macro for libssh2_userauth_hostbased_fromfile_ex)
+// libssh2_userauth_hostbased_fromfile (macro for libssh2_userauth_hostbased_fromfile_ex): convenience macro for
+// libssh2_userauth_hostbased_fromfile_ex(3) calls
 inline int hostbased_fromfile(LIBSSH2_SESSION *session, const char *username, const char *pubkeyfile,
                               const char *privkeyfile, const char *passphrase, const char *hostname) noexcept {
     return libssh2_userauth_hostbased_fromfile_ex(session, username, static_cast<unsigned int>(std::strlen(username)),
@@ -2501,8 +2527,8 @@ inline int hostbased_fromfile(::libssh2::session &session, const char *username,
         static_cast<unsigned int>(std::strlen(username)), pubkeyfile, privkeyfile, passphrase, hostname,
         static_cast<unsigned int>(std::strlen(hostname)), username, static_cast<unsigned int>(std::strlen(username)));
 }
-// libssh2_userauth_hostbased_fromfile (macro for libssh2_userauth_hostbased_fromfile_ex): username and hostname as
-// text_view; pubkeyfile, privkeyfile and passphrase as c_string
+// libssh2_userauth_hostbased_fromfile, taking username and hostname as text_view; pubkeyfile, privkeyfile and
+// passphrase as c_string
 inline int hostbased_fromfile(::libssh2::session &session, text_view username, c_string pubkeyfile,
                               c_string privkeyfile, c_string passphrase, text_view hostname) noexcept {
     return libssh2_userauth_hostbased_fromfile_ex(detail::access::checked(session, "userauth::hostbased_fromfile"),
@@ -2528,8 +2554,8 @@ inline int hostbased_fromfile_ex(::libssh2::session &session, const char *userna
                                                   username, username_len, pubkeyfile, privkeyfile, passphrase, hostname,
                                                   hostname_len, local_username, local_username_len);
 }
-// libssh2_userauth_hostbased_fromfile_ex: username, hostname and local_username as text_view; pubkeyfile, privkeyfile
-// and passphrase as c_string
+// libssh2_userauth_hostbased_fromfile_ex, taking username, hostname and local_username as text_view; pubkeyfile,
+// privkeyfile and passphrase as c_string
 inline int hostbased_fromfile_ex(::libssh2::session &session, text_view username, c_string pubkeyfile,
                                  c_string privkeyfile, c_string passphrase, text_view hostname,
                                  text_view local_username) noexcept {
@@ -2540,7 +2566,8 @@ inline int hostbased_fromfile_ex(::libssh2::session &session, text_view username
         static_cast<unsigned int>(local_username.size()));
 }
 
-// libssh2_userauth_keyboard_interactive (macro for libssh2_userauth_keyboard_interactive_ex)
+// libssh2_userauth_keyboard_interactive (macro for libssh2_userauth_keyboard_interactive_ex): convenience macro for
+// libssh2_userauth_keyboard_interactive_ex(3) calls
 inline int keyboard_interactive(LIBSSH2_SESSION *session, const char *username,
                                 void (*response_callback)(const char *, int, const char *, int, int,
                                                           const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
@@ -2556,7 +2583,7 @@ inline int keyboard_interactive(::libssh2::session &session, const char *usernam
                                                     username, static_cast<unsigned int>(std::strlen(username)),
                                                     response_callback);
 }
-// libssh2_userauth_keyboard_interactive (macro for libssh2_userauth_keyboard_interactive_ex): username as text_view
+// libssh2_userauth_keyboard_interactive, taking username as text_view
 inline int keyboard_interactive(::libssh2::session &session, text_view username,
                                 void (*response_callback)(const char *, int, const char *, int, int,
                                                           const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
@@ -2566,7 +2593,7 @@ inline int keyboard_interactive(::libssh2::session &session, text_view username,
                                                     response_callback);
 }
 
-// libssh2_userauth_keyboard_interactive_ex
+// libssh2_userauth_keyboard_interactive_ex: authenticate a session using keyboard-interactive authentication
 inline int keyboard_interactive_ex(LIBSSH2_SESSION *session, const char *username, unsigned int username_len,
                                    void (*response_callback)(const char *, int, const char *, int, int,
                                                              const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
@@ -2581,7 +2608,7 @@ inline int keyboard_interactive_ex(::libssh2::session &session, const char *user
         detail::access::checked(session, "userauth::keyboard_interactive_ex"), username, username_len,
         response_callback);
 }
-// libssh2_userauth_keyboard_interactive_ex: username as text_view
+// libssh2_userauth_keyboard_interactive_ex, taking username as text_view
 inline int keyboard_interactive_ex(::libssh2::session &session, text_view username,
                                    void (*response_callback)(const char *, int, const char *, int, int,
                                                              const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
@@ -2591,20 +2618,21 @@ inline int keyboard_interactive_ex(::libssh2::session &session, text_view userna
         static_cast<unsigned int>(username.size()), response_callback);
 }
 
-// libssh2_userauth_list
+// libssh2_userauth_list: list supported authentication methods
 inline char *list(LIBSSH2_SESSION *session, const char *username, unsigned int username_len) noexcept {
     return libssh2_userauth_list(session, username, username_len);
 }
 inline char *list(::libssh2::session &session, const char *username, unsigned int username_len) noexcept {
     return libssh2_userauth_list(detail::access::checked(session, "userauth::list"), username, username_len);
 }
-// libssh2_userauth_list: username as text_view
+// libssh2_userauth_list, taking username as text_view
 inline char *list(::libssh2::session &session, text_view username) noexcept {
     return libssh2_userauth_list(detail::access::checked(session, "userauth::list"), username.data(),
                                  static_cast<unsigned int>(username.size()));
 }
 
-// libssh2_userauth_password (macro for libssh2_userauth_password_ex)
+// libssh2_userauth_password (macro for libssh2_userauth_password_ex): convenience macro for
+// libssh2_userauth_password_ex(3) calls
 inline int password(LIBSSH2_SESSION *session, const char *username, const char *password) noexcept {
     return libssh2_userauth_password_ex(session, username, static_cast<unsigned int>(std::strlen(username)), password,
                                         static_cast<unsigned int>(std::strlen(password)), NULL);
@@ -2614,14 +2642,14 @@ inline int password(::libssh2::session &session, const char *username, const cha
                                         static_cast<unsigned int>(std::strlen(username)), password,
                                         static_cast<unsigned int>(std::strlen(password)), NULL);
 }
-// libssh2_userauth_password (macro for libssh2_userauth_password_ex): username and password as text_view
+// libssh2_userauth_password, taking username and password as text_view
 inline int password(::libssh2::session &session, text_view username, text_view password) noexcept {
     return libssh2_userauth_password_ex(detail::access::checked(session, "userauth::password"), username.data(),
                                         static_cast<unsigned int>(username.size()), password.data(),
                                         static_cast<unsigned int>(password.size()), NULL);
 }
 
-// libssh2_userauth_password_ex
+// libssh2_userauth_password_ex: authenticate a session with username and password
 inline int password_ex(LIBSSH2_SESSION *session, const char *username, unsigned int username_len, const char *password,
                        unsigned int password_len,
                        void (*passwd_change_cb)(LIBSSH2_SESSION *, char **, int *, void **)) noexcept {
@@ -2633,7 +2661,7 @@ inline int password_ex(::libssh2::session &session, const char *username, unsign
     return libssh2_userauth_password_ex(detail::access::checked(session, "userauth::password_ex"), username,
                                         username_len, password, password_len, passwd_change_cb);
 }
-// libssh2_userauth_password_ex: username and password as text_view
+// libssh2_userauth_password_ex, taking username and password as text_view
 inline int password_ex(::libssh2::session &session, text_view username, text_view password,
                        void (*passwd_change_cb)(LIBSSH2_SESSION *, char **, int *, void **)) noexcept {
     return libssh2_userauth_password_ex(detail::access::checked(session, "userauth::password_ex"), username.data(),
@@ -2641,7 +2669,7 @@ inline int password_ex(::libssh2::session &session, text_view username, text_vie
                                         static_cast<unsigned int>(password.size()), passwd_change_cb);
 }
 
-// libssh2_userauth_publickey
+// libssh2_userauth_publickey: authenticate using a callback function
 inline int publickey(LIBSSH2_SESSION *session, const char *username, const unsigned char *pubkeydata,
                      size_t pubkeydata_len,
                      int (*sign_callback)(LIBSSH2_SESSION *, unsigned char **, size_t *, const unsigned char *, size_t,
@@ -2657,7 +2685,7 @@ inline int publickey(::libssh2::session &session, const char *username, const un
     return libssh2_userauth_publickey(detail::access::checked(session, "userauth::publickey"), username, pubkeydata,
                                       pubkeydata_len, sign_callback, abstract);
 }
-// libssh2_userauth_publickey: username as c_string; pubkeydata as span<const unsigned char>
+// libssh2_userauth_publickey, taking username as c_string; pubkeydata as span<const unsigned char>
 inline int publickey(::libssh2::session &session, c_string username, span<const unsigned char> pubkeydata,
                      int (*sign_callback)(LIBSSH2_SESSION *, unsigned char **, size_t *, const unsigned char *, size_t,
                                           void **),
@@ -2666,7 +2694,8 @@ inline int publickey(::libssh2::session &session, c_string username, span<const 
                                       pubkeydata.data(), pubkeydata.size(), sign_callback, abstract);
 }
 
-// libssh2_userauth_publickey_fromfile (macro for libssh2_userauth_publickey_fromfile_ex)
+// libssh2_userauth_publickey_fromfile (macro for libssh2_userauth_publickey_fromfile_ex): convenience macro for
+// libssh2_userauth_publickey_fromfile_ex(3) calls
 inline int publickey_fromfile(LIBSSH2_SESSION *session, const char *username, const char *pubkeyfile,
                               const char *privkeyfile, const char *passphrase) noexcept {
     return libssh2_userauth_publickey_fromfile_ex(session, username, static_cast<unsigned int>(std::strlen(username)),
@@ -2678,8 +2707,7 @@ inline int publickey_fromfile(::libssh2::session &session, const char *username,
                                                   username, static_cast<unsigned int>(std::strlen(username)),
                                                   pubkeyfile, privkeyfile, passphrase);
 }
-// libssh2_userauth_publickey_fromfile (macro for libssh2_userauth_publickey_fromfile_ex): username as text_view;
-// pubkeyfile, privkeyfile and passphrase as c_string
+// libssh2_userauth_publickey_fromfile, taking username as text_view; pubkeyfile, privkeyfile and passphrase as c_string
 inline int publickey_fromfile(::libssh2::session &session, text_view username, c_string pubkeyfile,
                               c_string privkeyfile, c_string passphrase) noexcept {
     return libssh2_userauth_publickey_fromfile_ex(detail::access::checked(session, "userauth::publickey_fromfile"),
@@ -2687,7 +2715,7 @@ inline int publickey_fromfile(::libssh2::session &session, text_view username, c
                                                   pubkeyfile.c_str(), privkeyfile.c_str(), passphrase.c_str());
 }
 
-// libssh2_userauth_publickey_fromfile_ex
+// libssh2_userauth_publickey_fromfile_ex: authenticate a session with a public key, read from a file
 inline int publickey_fromfile_ex(LIBSSH2_SESSION *session, const char *username, unsigned int username_len,
                                  const char *pubkeyfile, const char *privkeyfile, const char *passphrase) noexcept {
     return libssh2_userauth_publickey_fromfile_ex(session, username, username_len, pubkeyfile, privkeyfile, passphrase);
@@ -2697,7 +2725,8 @@ inline int publickey_fromfile_ex(::libssh2::session &session, const char *userna
     return libssh2_userauth_publickey_fromfile_ex(detail::access::checked(session, "userauth::publickey_fromfile_ex"),
                                                   username, username_len, pubkeyfile, privkeyfile, passphrase);
 }
-// libssh2_userauth_publickey_fromfile_ex: username as text_view; pubkeyfile, privkeyfile and passphrase as c_string
+// libssh2_userauth_publickey_fromfile_ex, taking username as text_view; pubkeyfile, privkeyfile and passphrase as
+// c_string
 inline int publickey_fromfile_ex(::libssh2::session &session, text_view username, c_string pubkeyfile,
                                  c_string privkeyfile, c_string passphrase) noexcept {
     return libssh2_userauth_publickey_fromfile_ex(detail::access::checked(session, "userauth::publickey_fromfile_ex"),
@@ -2705,7 +2734,7 @@ inline int publickey_fromfile_ex(::libssh2::session &session, text_view username
                                                   pubkeyfile.c_str(), privkeyfile.c_str(), passphrase.c_str());
 }
 
-// libssh2_userauth_publickey_frommemory
+// libssh2_userauth_publickey_frommemory: authenticate a session with a public key, read from memory
 inline int publickey_frommemory(LIBSSH2_SESSION *session, const char *username, size_t username_len,
                                 const char *pubkeyblob, size_t pubkeyblob_len, const char *privkeyblob,
                                 size_t privkeyblob_len, const char *passphrase) noexcept {
@@ -2719,7 +2748,8 @@ inline int publickey_frommemory(::libssh2::session &session, const char *usernam
                                                  username, username_len, pubkeyblob, pubkeyblob_len, privkeyblob,
                                                  privkeyblob_len, passphrase);
 }
-// libssh2_userauth_publickey_frommemory: username, pubkeyblob and privkeyblob as text_view; passphrase as c_string
+// libssh2_userauth_publickey_frommemory, taking username, pubkeyblob and privkeyblob as text_view; passphrase as
+// c_string
 inline int publickey_frommemory(::libssh2::session &session, text_view username, text_view pubkeyblob,
                                 text_view privkeyblob, c_string passphrase) noexcept {
     return libssh2_userauth_publickey_frommemory(detail::access::checked(session, "userauth::publickey_frommemory"),
@@ -2728,7 +2758,7 @@ inline int publickey_frommemory(::libssh2::session &session, text_view username,
 }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-// libssh2_userauth_publickey_sk
+// libssh2_userauth_publickey_sk: authenticate a session with a FIDO2 authenticator
 inline int publickey_sk(LIBSSH2_SESSION *session, const char *username, size_t username_len,
                         const unsigned char *publickeydata, size_t publickeydata_len, const char *privkeyblob,
                         size_t privkeyblob_len, const char *passphrase,
@@ -2748,8 +2778,8 @@ inline int publickey_sk(::libssh2::session &session, const char *username, size_
                                          username_len, publickeydata, publickeydata_len, privkeyblob, privkeyblob_len,
                                          passphrase, sign_callback, abstract);
 }
-// libssh2_userauth_publickey_sk: username and privkeyblob as text_view; publickeydata as span<const unsigned char>;
-// passphrase as c_string
+// libssh2_userauth_publickey_sk, taking username and privkeyblob as text_view; publickeydata as span<const unsigned
+// char>; passphrase as c_string
 inline int publickey_sk(::libssh2::session &session, text_view username, span<const unsigned char> publickeydata,
                         text_view privkeyblob, c_string passphrase,
                         int (*sign_callback)(LIBSSH2_SESSION *, LIBSSH2_SK_SIG_INFO *, const unsigned char *, size_t,
@@ -2765,21 +2795,21 @@ inline int publickey_sk(::libssh2::session &session, text_view username, span<co
 }  // namespace userauth
 
 #if LIBSSH2_VERSION_NUM < 0x010b01
-// libssh2_banner_set
+// libssh2_banner_set: set the SSH protocol banner for the local client
 inline int banner_set(LIBSSH2_SESSION *session, const char *banner) noexcept {
     return libssh2_banner_set(session, banner);
 }
 inline int banner_set(::libssh2::session &session, const char *banner) noexcept {
     return libssh2_banner_set(detail::access::checked(session, "libssh2::banner_set"), banner);
 }
-// libssh2_banner_set: banner as c_string
+// libssh2_banner_set, taking banner as c_string
 inline int banner_set(::libssh2::session &session, c_string banner) noexcept {
     return libssh2_banner_set(detail::access::checked(session, "libssh2::banner_set"), banner.c_str());
 }
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01 && !defined(LIBSSH2_NO_DEPRECATED)
-// libssh2_banner_set
+// libssh2_banner_set: set the SSH protocol banner for the local client
 [[deprecated("since libssh2 1.4.0. Use libssh2_session_banner_set()")]] inline int banner_set(
     LIBSSH2_SESSION *session, const char *banner) noexcept {
     return libssh2_banner_set(session, banner);
@@ -2788,7 +2818,7 @@ inline int banner_set(::libssh2::session &session, c_string banner) noexcept {
     ::libssh2::session &session, const char *banner) noexcept {
     return libssh2_banner_set(detail::access::checked(session, "libssh2::banner_set"), banner);
 }
-// libssh2_banner_set: banner as c_string
+// libssh2_banner_set, taking banner as c_string
 [[deprecated("since libssh2 1.4.0. Use libssh2_session_banner_set()")]] inline int banner_set(
     ::libssh2::session &session, c_string banner) noexcept {
     return libssh2_banner_set(detail::access::checked(session, "libssh2::banner_set"), banner.c_str());
@@ -2796,35 +2826,35 @@ inline int banner_set(::libssh2::session &session, c_string banner) noexcept {
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b02
-// libssh2_build_options
+// libssh2_build_options: return build-time options
 inline const char *build_options() noexcept { return libssh2_build_options(); }
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-// libssh2_crypto_engine
+// libssh2_crypto_engine: retrieve used crypto engine
 inline libssh2_crypto_engine_t crypto_engine() noexcept { return libssh2_crypto_engine(); }
 #endif
 
-// libssh2_exit
+// libssh2_exit: global library deinitialization
 inline void exit() noexcept { return libssh2_exit(); }
 
-// libssh2_free
+// libssh2_free: deallocate libssh2 memory
 inline void free(LIBSSH2_SESSION *session, void *ptr) noexcept { return libssh2_free(session, ptr); }
 inline void free(::libssh2::session &session, void *ptr) noexcept {
     return libssh2_free(detail::access::checked(session, "libssh2::free"), ptr);
 }
 
-// libssh2_init
+// libssh2_init: global library initialization
 inline int init(int flags) noexcept { return libssh2_init(flags); }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-// libssh2_poll
+// libssh2_poll: poll for activity on a socket, channel or listener
 inline int poll(LIBSSH2_POLLFD *fds, unsigned int nfds, long timeout_ms) noexcept {
     return libssh2_poll(fds, nfds, timeout_ms);
 }
 #endif
 
-// libssh2_version
+// libssh2_version: return the libssh2 version number
 inline const char *version(int req_version_num) noexcept { return libssh2_version(req_version_num); }
 
 // Feature flags: whether the libssh2 headers in use declare each symbol the binding wraps.

@@ -87,3 +87,11 @@ def test_a_callable_overload_drops_the_state_parameter_and_passes_the_trampoline
     assert callable_overload_params(m) == "const char *username, Callable &&cb"
     assert c_call(m, "session.get()", trampoline_args(m, kind)) == \
         "libssh2_x(session.get(), username, &detail::x_trampoline, &state_pointer)"
+
+
+def test_a_comment_says_what_the_man_page_says_and_which_releases_have_none():
+    from generator.spelling import about
+    assert about(method(description="read data")) == "read data"
+    assert about(method(description="read data", undocumented_in=("1.9.0",))) == "read data (no man page in libssh2 1.9.0)"
+    assert about(method(undocumented_in=("1.9.0", "1.10.0"))) == "no man page in libssh2 1.9.0, 1.10.0"
+    assert about(method()) == ""
