@@ -118,8 +118,8 @@ TEST_CASE("tcp_connect: a refused connection is an error, thrown or in the error
         FAIL("no exception");
     } catch (const libssh2::error &e) {
         CHECK(e.code() == std::errc::connection_refused);
-        CHECK(std::string(e.what()) == "connect to 127.0.0.1:" + std::to_string(port) + ": " +
-                                           std::system_category().message(ECONNREFUSED));
+        CHECK(std::string(e.what()) ==
+              "connect to 127.0.0.1:" + std::to_string(port) + ": " + std::system_category().message(ECONNREFUSED));
     }
 
     CHECK_THROWS_AS(libssh2::tcp_connect("127.0.0.1", 0, 1s), libssh2::error);
@@ -138,8 +138,10 @@ TEST_CASE("tcp_connect: gives up after the timeout when the server does not answ
     for (int i = 0; i < 16 && !full; ++i) {
         std::error_code ec;
         libssh2::socket filler = libssh2::tcp_connect("127.0.0.1", port, 100ms, ec);
-        if (ec == libssh2::errc::timeout) full = true;
-        else fillers.push_back(std::move(filler));
+        if (ec == libssh2::errc::timeout)
+            full = true;
+        else
+            fillers.push_back(std::move(filler));
     }
     if (!full) SKIP("this kernel completes connections beyond a full backlog: no unanswered connect to time out");
 

@@ -99,7 +99,8 @@ TEST_CASE("verify_host_key: an unreadable known_hosts file is an error, thrown o
 
 TEST_CASE("base64_encode: RFC 4648's test vectors, padded and not") {
     const auto encode = [](const std::string &text, bool padded) {
-        return libssh2::detail::base64_encode(reinterpret_cast<const unsigned char *>(text.data()), text.size(), padded);
+        return libssh2::detail::base64_encode(reinterpret_cast<const unsigned char *>(text.data()), text.size(),
+                                              padded);
     };
     CHECK(encode("", true) == "");
     CHECK(encode("f", true) == "Zg==");

@@ -35,17 +35,20 @@ struct logged_in {
     }
 
     libssh2::channel exec(const std::string &command) {
-        libssh2::channel channel =
-            libssh2::retry(c.session, c.socket.get(), [&] { return libssh2::channel::open_session(c.session); }, 10s);
+        libssh2::channel channel = libssh2::retry(
+            c.session, c.socket.get(), [&] { return libssh2::channel::open_session(c.session); }, 10s);
         REQUIRE(channel);
-        REQUIRE(libssh2::retry(c.session, c.socket.get(), [&] { return channel.exec(command.c_str()); }, 10s) == 0);
+        REQUIRE(libssh2::retry(
+                    c.session, c.socket.get(), [&] { return channel.exec(command.c_str()); }, 10s) == 0);
         return channel;
     }
 
     // Closes the channel once the command has ended, so that its exit status and signal are in.
     void finish(libssh2::channel &channel) {
-        REQUIRE(libssh2::retry(c.session, c.socket.get(), [&] { return channel.close(); }, 10s) == 0);
-        REQUIRE(libssh2::retry(c.session, c.socket.get(), [&] { return channel.wait_closed(); }, 10s) == 0);
+        REQUIRE(libssh2::retry(
+                    c.session, c.socket.get(), [&] { return channel.close(); }, 10s) == 0);
+        REQUIRE(libssh2::retry(
+                    c.session, c.socket.get(), [&] { return channel.wait_closed(); }, 10s) == 0);
     }
 
     libssh2::channel_output read_all(libssh2::channel &channel, libssh2::streams which, bool blocking) {
@@ -107,9 +110,12 @@ TEST_CASE("write_all: several MiB into a command's stdin, the file it wrote comp
             const std::string path = sshd().dir + "/io_write_all_" + (blocking ? "blocking" : "non_blocking");
             const std::string data = pattern_text(5 * MiB + 7, blocking ? 1 : 2);
             libssh2::channel channel = s.exec("cat > '" + path + "'");
-            if (blocking) libssh2::write_all(channel, data);
-            else libssh2::write_all(channel, data, s.c.socket.get(), 10s);
-            REQUIRE(libssh2::retry(s.c.session, s.c.socket.get(), [&] { return channel.send_eof(); }, 10s) == 0);
+            if (blocking)
+                libssh2::write_all(channel, data);
+            else
+                libssh2::write_all(channel, data, s.c.socket.get(), 10s);
+            REQUIRE(libssh2::retry(
+                        s.c.session, s.c.socket.get(), [&] { return channel.send_eof(); }, 10s) == 0);
             s.read_all(channel, libssh2::streams::both, blocking);  // to EOF: cat has written all
             s.finish(channel);
             CHECK(channel.get_exit_status() == 0);
@@ -124,7 +130,8 @@ TEST_CASE("sftp_handle: write_all then read_all, several MiB round trip") {
             logged_in s(blocking);
             auto &session = s.c.session;
             const libssh2_socket_t sock = s.c.socket.get();
-            libssh2::sftp sftp = libssh2::retry(session, sock, [&] { return libssh2::sftp::init(session); }, 10s);
+            libssh2::sftp sftp = libssh2::retry(
+                session, sock, [&] { return libssh2::sftp::init(session); }, 10s);
             REQUIRE(sftp);
             const std::string path = sshd().dir + "/io_sftp_" + (blocking ? "blocking" : "non_blocking");
             const std::string data = pattern_text(6 * MiB + 3, blocking ? 3 : 4);
@@ -136,13 +143,16 @@ TEST_CASE("sftp_handle: write_all then read_all, several MiB round trip") {
                     },
                     10s);
                 REQUIRE(file);
-                if (blocking) libssh2::write_all(file, data);
-                else libssh2::write_all(file, data, sock, 10s);
-                REQUIRE(libssh2::retry(session, sock, [&] { return file.close(); }, 10s) == 0);
+                if (blocking)
+                    libssh2::write_all(file, data);
+                else
+                    libssh2::write_all(file, data, sock, 10s);
+                REQUIRE(libssh2::retry(
+                            session, sock, [&] { return file.close(); }, 10s) == 0);
             }
             CHECK(difference(test_support::read_file(path), data) == "");
-            libssh2::sftp_handle file =
-                libssh2::retry(session, sock, [&] { return sftp.open(path.c_str(), LIBSSH2_FXF_READ, 0); }, 10s);
+            libssh2::sftp_handle file = libssh2::retry(
+                session, sock, [&] { return sftp.open(path.c_str(), LIBSSH2_FXF_READ, 0); }, 10s);
             REQUIRE(file);
             const std::string back = blocking ? libssh2::read_all(file) : libssh2::read_all(file, sock, 10s);
             CHECK(difference(back, data) == "");
@@ -195,4 +205,21 @@ TEST_CASE("sftp read_all: a failure carries the server's status") {
     libssh2::read_all(file, ec);
     CHECK(ec.category() == libssh2::sftp_category());
     CHECK(ec == libssh2::sftp_errc::failure);
+}
+
+TEST_CASE("read_all, blocking: a session whose socket the binding does not know is an error, not a spin") {
+    const libssh2::socket sock = libssh2::tcp_connect(sshd().host, sshd().port, 5s);
+    libssh2::session session = libssh2::session::init();
+    REQUIRE(libssh2_session_handshake(session.get(), sock.get()) == 0);  // around the binding
+    REQUIRE(libssh2::userauth::publickey_fromfile(session, sshd().user.c_str(), sshd().pubkey.c_str(),
+                                                  sshd().key.c_str(), nullptr) == 0);
+    libssh2::channel channel = libssh2::channel::open_session(session);
+    REQUIRE(channel);
+    REQUIRE(channel.exec("sleep 1; echo late") == 0);
+    std::error_code ec;
+    libssh2::read_all(channel, libssh2::streams::both, ec);
+    CHECK(ec == libssh2::errc::bad_socket);
+    // Given the socket, the same channel reads to the end.
+    session.set_blocking(0);
+    CHECK(libssh2::read_all(channel, libssh2::streams::both, sock.get(), 10s).out == "late\n");
 }

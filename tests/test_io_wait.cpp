@@ -35,7 +35,8 @@ struct non_blocking_login {
     non_blocking_login() {
         REQUIRE(session);
         session.set_blocking(0);
-        REQUIRE(libssh2::retry(session, sock.get(), [&] { return session.handshake(sock.get()); }, 10s) == 0);
+        REQUIRE(libssh2::retry(
+                    session, sock.get(), [&] { return session.handshake(sock.get()); }, 10s) == 0);
         REQUIRE(libssh2::verify_host_key(session, sshd().known_hosts, sshd().host, sshd().port).status ==
                 libssh2::host_key_status::match);
         const int rc = libssh2::retry(
@@ -49,10 +50,11 @@ struct non_blocking_login {
     }
 
     libssh2::channel exec(const std::string &command) {
-        libssh2::channel channel =
-            libssh2::retry(session, sock.get(), [&] { return libssh2::channel::open_session(session); }, 10s);
+        libssh2::channel channel = libssh2::retry(
+            session, sock.get(), [&] { return libssh2::channel::open_session(session); }, 10s);
         REQUIRE(channel);
-        REQUIRE(libssh2::retry(session, sock.get(), [&] { return channel.exec(command.c_str()); }, 10s) == 0);
+        REQUIRE(libssh2::retry(
+                    session, sock.get(), [&] { return channel.exec(command.c_str()); }, 10s) == 0);
         return channel;
     }
 };
@@ -66,8 +68,8 @@ TEST_CASE("retry: a non-blocking session's handshake, login, channel, exec and r
     std::string out;
     char buffer[256];
     int reads = 0;
-    for (ssize_t n; (n = libssh2::retry(c.session, c.sock.get(), [&] { return channel.read(buffer, sizeof buffer); },
-                                        10s)) != 0;) {
+    for (ssize_t n; (n = libssh2::retry(
+                         c.session, c.sock.get(), [&] { return channel.read(buffer, sizeof buffer); }, 10s)) != 0;) {
         REQUIRE(n > 0);
         out.append(buffer, static_cast<std::size_t>(n));
         ++reads;
@@ -79,11 +81,12 @@ TEST_CASE("retry: a non-blocking session's handshake, login, channel, exec and r
 TEST_CASE("retry: returns a failure unchanged, for the caller to look at") {
     non_blocking_login c;
     // A raw-pointer factory that fails: the SFTP subsystem is there, the file is not.
-    libssh2::sftp sftp = libssh2::retry(c.session, c.sock.get(), [&] { return libssh2::sftp::init(c.session); }, 10s);
+    libssh2::sftp sftp = libssh2::retry(
+        c.session, c.sock.get(), [&] { return libssh2::sftp::init(c.session); }, 10s);
     REQUIRE(sftp);
     LIBSSH2_SFTP_HANDLE *missing = libssh2::retry(
-        c.session, c.sock.get(),
-        [&] { return libssh2_sftp_open(sftp.get(), "/no/such/file", LIBSSH2_FXF_READ, 0); }, 10s);
+        c.session, c.sock.get(), [&] { return libssh2_sftp_open(sftp.get(), "/no/such/file", LIBSSH2_FXF_READ, 0); },
+        10s);
     CHECK(missing == nullptr);
     CHECK(c.session.last_errno() == LIBSSH2_ERROR_SFTP_PROTOCOL);
     CHECK(sftp.last_error() == LIBSSH2_FX_NO_SUCH_FILE);
@@ -143,7 +146,8 @@ TEST_CASE("retry: errc::timeout for all the tries together, against a server tha
 
     auto start = clock_type::now();
     std::error_code ec;
-    const int rc = libssh2::retry(session, sock.get(), [&] { return session.handshake(sock.get()); }, 300ms, ec);
+    const int rc = libssh2::retry(
+        session, sock.get(), [&] { return session.handshake(sock.get()); }, 300ms, ec);
     CHECK(ec == libssh2::errc::timeout);
     CHECK(rc == LIBSSH2_ERROR_EAGAIN);  // the last try's result
     CHECK(elapsed_ms(start) >= 290);
@@ -151,7 +155,8 @@ TEST_CASE("retry: errc::timeout for all the tries together, against a server tha
 
     start = clock_type::now();
     try {
-        libssh2::retry(session, sock.get(), [&] { return session.handshake(sock.get()); }, 200ms);
+        libssh2::retry(
+            session, sock.get(), [&] { return session.handshake(sock.get()); }, 200ms);
         FAIL("no exception");
     } catch (const libssh2::error &e) {
         CHECK(e.code() == libssh2::errc::timeout);

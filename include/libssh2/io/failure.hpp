@@ -8,10 +8,7 @@
 
 #include "../errors.hpp"
 
-#ifndef _WIN32
 #include <cerrno>
-#endif
-
 #include <chrono>
 #include <string>
 #include <system_error>

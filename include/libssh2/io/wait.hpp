@@ -19,12 +19,22 @@ namespace detail {
 // Returns true when sock is ready (or in error: the next libssh2 call says which); false
 // when the time ran out or poll failed, reported through ec. timeout_ms < 0: no limit.
 inline bool wait_socket(LIBSSH2_SESSION *session, libssh2_socket_t sock, long timeout_ms, std::error_code *ec) {
+    if (sock == LIBSSH2_INVALID_SOCKET) {
+        // A blocking transfer on a session handshaken without the binding (the raw
+        // libssh2_session_handshake): it does not know the socket. Pass it instead.
+        fail(make_error_code(errc::bad_socket), "wait for the server: the session's socket is unknown", ec);
+        return false;
+    }
     const int directions = session ? libssh2_session_block_directions(session) : 0;
     short events = 0;
     if (directions & LIBSSH2_SESSION_BLOCK_INBOUND) events |= POLLIN;
     if (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) events |= POLLOUT;
     if (!events) events = POLLIN;  // no direction recorded: what the server sends next unblocks
     const int ready = poll_socket(sock, events, timeout_ms);
+    if (ready > 0 && (ready & POLLNVAL)) {
+        fail_os(EBADF, "wait for the server", ec);  // not an open socket: waiting again would spin
+        return false;
+    }
     if (ready > 0) return true;
     if (ready == 0)
         fail_timeout(std::chrono::milliseconds(timeout_ms), "wait for the server", ec);
