@@ -11,6 +11,8 @@
 #ifndef LIBSSH2_HPP_IO
 #define LIBSSH2_HPP_IO
 
+#include "errors.hpp"
+
 #include "io/library.hpp"
 #include "io/socket.hpp"
 #include "io/host_key.hpp"

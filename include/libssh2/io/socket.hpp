@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // libssh2::socket, an owning socket, and libssh2::tcp_connect: the connection a session runs
-// on, opened within a time limit.
+// on, opened within a time limit. On Windows, WSAStartup must have run first, as for any
+// Winsock call.
 #ifndef LIBSSH2_HPP_IO_SOCKET
 #define LIBSSH2_HPP_IO_SOCKET
 
