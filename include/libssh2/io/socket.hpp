@@ -103,7 +103,7 @@ inline int poll_socket(libssh2_socket_t sock, short events, long timeout_ms) noe
 inline bool set_non_blocking(libssh2_socket_t sock, bool non_blocking) noexcept {
 #ifdef _WIN32
     u_long mode = non_blocking ? 1 : 0;
-    return ::ioctlsocket(sock, FIONBIO, &mode) == 0;
+    return ::ioctlsocket(sock, static_cast<long>(FIONBIO), &mode) == 0;  // FIONBIO is unsigned in MinGW
 #else
     const int flags = ::fcntl(sock, F_GETFL);
     return flags >= 0 && ::fcntl(sock, F_SETFL, non_blocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) == 0;
