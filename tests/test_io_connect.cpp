@@ -137,7 +137,7 @@ TEST_CASE("tcp_connect: gives up after the timeout when the server does not answ
     bool full = false;
     for (int i = 0; i < 16 && !full; ++i) {
         std::error_code ec;
-        libssh2::socket filler = libssh2::tcp_connect("127.0.0.1", port, 100ms, ec);
+        libssh2::socket filler = libssh2::tcp_connect("127.0.0.1", port, 200ms, ec);
         if (ec == libssh2::errc::timeout)
             full = true;
         else
