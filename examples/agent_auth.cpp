@@ -40,12 +40,11 @@ int run_with_agent(example::target &t) {
     libssh2::channel channel = libssh2::channel::open_session(c.session);
     if (!channel) c.fail("cannot open a channel");
     if (channel.exec(command.c_str()) != 0) c.fail("the server refused to run the command");
-    char buffer[4096];
-    ssize_t n;
-    while ((n = channel.read(buffer, sizeof buffer)) > 0) std::fwrite(buffer, 1, static_cast<size_t>(n), stdout);
-    if (n < 0) c.fail("reading the command's output failed");
+    // Both streams at once: left unread, a full stderr would stall the command.
+    const libssh2::channel_output output = libssh2::read_all(channel, libssh2::streams::both);
+    std::fwrite(output.out.data(), 1, output.out.size(), stdout);
     std::fflush(stdout);
-    while ((n = channel.read_stderr(buffer, sizeof buffer)) > 0) std::fwrite(buffer, 1, static_cast<size_t>(n), stderr);
+    std::fwrite(output.err.data(), 1, output.err.size(), stderr);
     if (channel.close() != 0 || channel.wait_closed() != 0) c.fail("closing the channel failed");
     return channel.get_exit_status();
 }

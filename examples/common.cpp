@@ -1,12 +1,7 @@
 #include "common.hpp"
 
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -110,27 +105,6 @@ std::string session_error(libssh2::session &session) {
     return message && length > 0 ? std::string(message, static_cast<size_t>(length)) : "unknown error";
 }
 
-// Connects fd to address, giving up after timeout_ms; returns 0 or an errno value.
-int connect_within(int fd, const addrinfo *address, int timeout_ms) {
-    const int flags = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    int error = 0;
-    if (::connect(fd, address->ai_addr, address->ai_addrlen) != 0) {
-        error = errno;
-        if (error == EINPROGRESS) {
-            pollfd p{fd, POLLOUT, 0};
-            int ready;
-            while ((ready = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
-            }
-            socklen_t length = sizeof error;
-            if (ready == 0) error = ETIMEDOUT;
-            else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
-        }
-    }
-    fcntl(fd, F_SETFL, flags);
-    return error;
-}
-
 // Whether a private key file is encrypted: OpenSSH's own format names its cipher ("none"
 // when not); PEM files say "ENCRYPTED" in their header.
 bool key_needs_passphrase(const std::string &path) {
@@ -222,38 +196,6 @@ std::string ask_passphrase(const std::string &key) {
     return answer;
 }
 
-// The key's type as OpenSSH writes it, and as libssh2's known_hosts checks want it.
-struct key_type {
-    const char *name;
-    int knownhost_type;
-};
-
-key_type describe(int hostkey_type) {
-    switch (hostkey_type) {
-    case LIBSSH2_HOSTKEY_TYPE_RSA: return {"ssh-rsa", LIBSSH2_KNOWNHOST_KEY_SSHRSA};
-    case LIBSSH2_HOSTKEY_TYPE_DSS: return {"ssh-dss", LIBSSH2_KNOWNHOST_KEY_SSHDSS};
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return {"ecdsa-sha2-nistp256", LIBSSH2_KNOWNHOST_KEY_ECDSA_256};
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return {"ecdsa-sha2-nistp384", LIBSSH2_KNOWNHOST_KEY_ECDSA_384};
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return {"ecdsa-sha2-nistp521", LIBSSH2_KNOWNHOST_KEY_ECDSA_521};
-    case LIBSSH2_HOSTKEY_TYPE_ED25519: return {"ssh-ed25519", LIBSSH2_KNOWNHOST_KEY_ED25519};
-    default: return {"unknown", LIBSSH2_KNOWNHOST_KEY_UNKNOWN};
-    }
-}
-
-// "SHA256:..." as ssh-keygen -l prints it: unpadded base64 of the key's SHA-256.
-std::string fingerprint(libssh2::session &session) {
-    const auto *hash = reinterpret_cast<const unsigned char *>(libssh2::hostkey::hash(session, LIBSSH2_HOSTKEY_HASH_SHA256));
-    if (!hash) return "(no fingerprint)";
-    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out = "SHA256:";
-    for (int i = 0; i < 32; i += 3) {
-        const unsigned v = hash[i] << 16 | (i + 1 < 32 ? hash[i + 1] << 8 : 0) | (i + 2 < 32 ? hash[i + 2] : 0);
-        const int chars = i + 2 < 32 ? 4 : i + 1 < 32 ? 3 : 2;
-        for (int c = 0; c < chars; ++c) out += digits[(v >> (18 - 6 * c)) & 63];
-    }
-    return out;
-}
-
 double now() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -339,87 +281,39 @@ int run(int argc, char **argv, const usage &u, const std::function<int(target &)
     }
 }
 
-connection::connection(const target &t) {
-    if (libssh2::init(0) != 0) throw error("libssh2_init failed");
-    try {
-        open(t);
-    } catch (...) {
-        close();  // the destructor does not run when a constructor throws
-        throw;
-    }
-}
-
-void connection::open(const target &t) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo *addresses = nullptr;
-    const std::string port = std::to_string(t.port);
-    if (const int rc = getaddrinfo(t.host.c_str(), port.c_str(), &hints, &addresses); rc != 0)
-        throw error("cannot resolve " + t.host + ": " + gai_strerror(rc));
-    timeout_ms_ = t.timeout_s * 1000;
-    int connect_errno = 0;
-    for (const addrinfo *a = addresses; a && fd_ < 0; a = a->ai_next) {
-        fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd_ >= 0 && (connect_errno = connect_within(fd_, a, timeout_ms_)) != 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-    freeaddrinfo(addresses);
-    if (fd_ < 0) throw error("cannot connect to " + t.host + " port " + port + ": " + std::strerror(connect_errno));
-    // SSH waits on its own small packets (the handshake, SFTP requests): without TCP_NODELAY,
-    // Nagle's algorithm holds them back (sftp_get measured at 0.24x OpenSSH's speed, 0.72x with it).
-    const int on = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-
+connection::connection(const target &t) : timeout_ms_(t.timeout_s * 1000) {
+    std::error_code ec;
+    socket_ = libssh2::tcp_connect(t.host, t.port, timeout(), ec);
+    if (ec)
+        throw error("cannot connect to " + t.host + " port " + std::to_string(t.port) + ": " +
+                    (ec == libssh2::errc::timeout ? "no answer in time (--timeout)" : ec.message()));
     session = libssh2::session::init();
     if (!session) throw error("cannot create an SSH session");
     session.set_timeout(timeout_ms_);  // every blocking call, the handshake first
     if (timeout_ms_ < session.teardown_timeout()) session.set_teardown_timeout(timeout_ms_);
-    if (session.handshake(fd_) != 0) fail("SSH handshake with " + t.host + " port " + port + " failed");
+    if (session.handshake(socket_.get()) != 0)
+        fail("SSH handshake with " + t.host + " port " + std::to_string(t.port) + " failed");
 
     // The host key must be the one known_hosts lists for HOST (port 22) or [HOST]:PORT.
-    libssh2::knownhost known = libssh2::knownhost::init(session);
-    if (!known) fail("cannot create a known_hosts collection");
-    if (known.readfile(t.known_hosts.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0)
-        fail("cannot read known_hosts file " + t.known_hosts + " (choose one with -o)");
-    size_t length = 0;
-    int type = 0;
-    const char *key = session.hostkey(&length, &type);
-    if (!key) fail("the server sent no host key");
-    const key_type kind = describe(type);
-    const std::string name = t.port == 22 ? t.host : "[" + t.host + "]:" + port;
-    const std::string offered = std::string(kind.name) + " key " + fingerprint(session);
-    // As OpenSSH: HOST for port 22, [HOST]:PORT for any other. (checkp(HOST, PORT) would
-    // also accept a key listed for HOST alone, whatever the port.)
-    switch (known.checkp(name.c_str(), -1, key, length,
-                         LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kind.knownhost_type, nullptr)) {
-    case LIBSSH2_KNOWNHOST_CHECK_MATCH:
-        return;
-    case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
-        throw error("host key verification failed: the " + offered + " of " + name + " differs from the one in " +
+    const libssh2::host_key_verification key = libssh2::verify_host_key(session, t.known_hosts, t.host, t.port, ec);
+    if (ec) throw error("cannot read known_hosts file " + t.known_hosts + " (choose one with -o)");
+    const std::string offered = key.key_type + " key " + key.fingerprint;
+    switch (key.status) {
+    case libssh2::host_key_status::match: return;
+    case libssh2::host_key_status::mismatch:
+        throw error("host key verification failed: the " + offered + " of " + key.host_entry + " differs from the one in " +
                     t.known_hosts + ": someone may be intercepting the connection, or the host key has changed");
-    case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
-        throw error("host key verification failed: " + name + " is not in " + t.known_hosts + " (it offers the " +
-                    offered + "); if that is the right key, add it, e.g. with: ssh-keyscan -p " + port + " " +
-                    t.host + " >> " + t.known_hosts);
-    default:
-        fail("host key verification failed: cannot check the key of " + name);
+    case libssh2::host_key_status::unknown:
+        throw error("host key verification failed: " + key.host_entry + " is not in " + t.known_hosts + " (it offers the " +
+                    offered + "); if that is the right key, add it, e.g. with: ssh-keyscan -p " +
+                    std::to_string(t.port) + " " + t.host + " >> " + t.known_hosts);
     }
 }
 
-connection::~connection() { close(); }
-
-void connection::close() {
-    if (session) {
-        session.set_blocking(1);
-        session.disconnect("bye");
-        session.free();  // frees what is left of its channels, SFTP sessions, ... first
-    }
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    libssh2::exit();
+connection::~connection() {
+    if (!session) return;
+    session.set_blocking(1);
+    session.disconnect("bye");
 }
 
 void connection::authenticate_with_key(const target &t) {
@@ -455,15 +349,9 @@ void connection::authenticate_with_key(const target &t) {
 }
 
 void connection::wait_socket(int timeout_ms) {
-    const int directions = session.block_directions();
-    pollfd p{fd_, 0, 0};
-    if (directions & LIBSSH2_SESSION_BLOCK_INBOUND) p.events |= POLLIN;
-    if (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) p.events |= POLLOUT;
-    if (!p.events) p.events = POLLIN;
-    int ready;
-    while ((ready = ::poll(&p, 1, timeout_ms >= 0 ? timeout_ms : timeout_ms_)) < 0 && errno == EINTR) {
-    }
-    if (ready == 0 && timeout_ms < 0)
+    std::error_code ec;
+    libssh2::wait(session, socket_.get(), std::chrono::milliseconds(timeout_ms >= 0 ? timeout_ms : timeout_ms_), ec);
+    if (ec == libssh2::errc::timeout && timeout_ms < 0)
         throw error("no answer from the server for " + std::to_string(timeout_ms_ / 1000) + " s (--timeout)");
 }
 

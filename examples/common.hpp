@@ -14,16 +14,18 @@
 // (ssh2_exec: the remote command's own status, 255 when ssh itself fails).
 #pragma once
 
-#include <libssh2.hpp>
+#include <libssh2/io.hpp>
 
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace example {
@@ -65,10 +67,9 @@ struct target {
 // std::exception) thrown by body is printed as "PROG: message" and returns failure_status.
 int run(int argc, char **argv, const usage &u, const std::function<int(target &)> &body, int failure_status = 1);
 
-// A TCP connection (TCP_NODELAY: SSH sends small packets it waits on) and its SSH session,
-// host key verified. Every blocking libssh2 call gives up after the target's timeout. The
-// destructor disconnects, frees the session (and whatever channels, SFTP sessions, ... are
-// left), then closes the socket, in that order.
+// A TCP connection and its SSH session, host key verified. Every blocking libssh2 call gives
+// up after the target's timeout. The destructor disconnects, frees the session (and whatever
+// channels, SFTP sessions, ... are left), then closes the socket, in that order.
 class connection {
 public:
     // Connects, handshakes and checks the server's host key against t.known_hosts:
@@ -84,24 +85,33 @@ public:
     void authenticate_with_key(const target &t);
 
     // Waits until the socket is ready in the direction libssh2 last blocked on (after
-    // LIBSSH2_ERROR_EAGAIN in non-blocking mode); throws example::error after the target's
-    // timeout without it (timeout_ms >= 0: returns after that long instead).
+    // LIBSSH2_ERROR_EAGAIN in non-blocking mode); throws after the target's timeout without
+    // it (timeout_ms >= 0: returns after that long instead).
     void wait_socket(int timeout_ms = -1);
+
+    // Calls op() until it no longer would block (non-blocking mode), at most the target's
+    // timeout; returns its result (libssh2::retry).
+    template <class Op>
+    auto retry(Op &&op) {
+        return libssh2::retry(session, socket_.get(), std::forward<Op>(op), std::chrono::milliseconds(timeout_ms_));
+    }
 
     // Throws example::error("what: libssh2's last error message").
     [[noreturn]] void fail(const std::string &what);
     // The same for an SFTP request: the server's status ("no such file", ...) when it sent one.
     [[noreturn]] void fail(const std::string &what, libssh2::sftp &sftp);
 
-    int socket() const { return fd_; }
-
-    libssh2::session session;
+    libssh2_socket_t socket() const { return socket_.get(); }
+    std::chrono::milliseconds timeout() const { return std::chrono::milliseconds(timeout_ms_); }
 
 private:
-    void open(const target &t);
-    void close();
-    int fd_ = -1;
+    // Destroyed in reverse order: the session first, then its socket, then libssh2 itself.
+    libssh2::library library_;
+    libssh2::socket socket_;
     int timeout_ms_ = 30000;
+
+public:
+    libssh2::session session;
 };
 
 // A progress bar on stdout while stdout is a terminal; silent otherwise.

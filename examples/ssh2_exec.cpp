@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 
 namespace {
@@ -28,16 +29,10 @@ int exec(example::target &t) {
     c.authenticate_with_key(t);
     c.session.set_blocking(0);
 
-    libssh2::channel channel;
-    while (!(channel = libssh2::channel::open_session(c.session))) {
-        if (c.session.last_errno() != LIBSSH2_ERROR_EAGAIN) c.fail("cannot open a channel");
-        c.wait_socket();
-    }
-    int rc;
-    while ((rc = channel.exec(command.c_str())) == LIBSSH2_ERROR_EAGAIN) c.wait_socket();
-    if (rc != 0) c.fail("the server refused to run the command");
-    // The command gets no input from us.
-    while ((rc = channel.send_eof()) == LIBSSH2_ERROR_EAGAIN) c.wait_socket();
+    libssh2::channel channel = c.retry([&] { return libssh2::channel::open_session(c.session); });
+    if (!channel) c.fail("cannot open a channel");
+    if (c.retry([&] { return channel.exec(command.c_str()); }) != 0) c.fail("the server refused to run the command");
+    c.retry([&] { return channel.send_eof(); });  // the command gets no input from us
 
     // Read both streams until the server says EOF. Wait on the socket only when neither
     // has anything for us: reading one stream can queue data for the other, which
@@ -58,16 +53,10 @@ int exec(example::target &t) {
         if (channel.eof()) break;
         c.wait_socket();
     }
-    while ((rc = channel.close()) == LIBSSH2_ERROR_EAGAIN) c.wait_socket();
-    while ((rc = channel.wait_closed()) == LIBSSH2_ERROR_EAGAIN) c.wait_socket();
-
-    char *signal = nullptr;
-    channel.get_exit_signal(&signal, nullptr, nullptr, nullptr, nullptr, nullptr);
-    if (signal) {
-        const std::string name = signal;
-        libssh2::free(c.session, signal);
-        throw example::error("the remote command was killed by signal " + name);
-    }
+    c.retry([&] { return channel.close(); });
+    c.retry([&] { return channel.wait_closed(); });
+    if (const std::optional<std::string> signal = libssh2::exit_signal(channel))
+        throw example::error("the remote command was killed by signal " + *signal);
     return channel.get_exit_status();
 }
 

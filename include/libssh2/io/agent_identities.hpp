@@ -9,7 +9,7 @@
 #ifndef LIBSSH2_HPP_IO_AGENT_IDENTITIES
 #define LIBSSH2_HPP_IO_AGENT_IDENTITIES
 
-#include <libssh2/io/walked_list.hpp>
+#include "walked_list.hpp"
 
 #include <string>
 #include <vector>

@@ -8,8 +8,8 @@
 #ifndef LIBSSH2_HPP_IO_AGENT_LOGIN
 #define LIBSSH2_HPP_IO_AGENT_LOGIN
 
-#include <libssh2/io/agent_identities.hpp>
-#include <libssh2/io/failure.hpp>
+#include "agent_identities.hpp"
+#include "failure.hpp"
 
 #include <string>
 #include <system_error>

@@ -11,7 +11,7 @@
 #ifndef LIBSSH2_HPP_IO_BUFFERED_STREAMBUF
 #define LIBSSH2_HPP_IO_BUFFERED_STREAMBUF
 
-#include <libssh2/io/failure.hpp>
+#include "failure.hpp"
 
 #include <cstddef>
 #include <streambuf>

@@ -18,7 +18,7 @@
 #ifndef LIBSSH2_HPP_IO_CHANNEL_STREAMBUF
 #define LIBSSH2_HPP_IO_CHANNEL_STREAMBUF
 
-#include <libssh2/io/buffered_streambuf.hpp>
+#include "buffered_streambuf.hpp"
 
 #include <cstddef>
 #include <istream>

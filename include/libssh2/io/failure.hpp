@@ -4,13 +4,16 @@
 // session errors in libssh2::session_category(), the SFTP server's status in
 // libssh2::sftp_category() when libssh2 says LIBSSH2_ERROR_SFTP_PROTOCOL.
 //
-// These helpers serve blocking sessions: in non-blocking mode a call that would block is a
-// failure like any other (errc::eagain), not something to retry.
+// The ranges, attributes and streams serve blocking sessions: in non-blocking mode a call
+// that would block is a failure like any other (errc::eagain) to them. The operating
+// system's errors are std::system_category()'s; a timeout is errc::timeout.
 #ifndef LIBSSH2_HPP_IO_FAILURE
 #define LIBSSH2_HPP_IO_FAILURE
 
-#include <libssh2/errors.hpp>
+#include "../errors.hpp"
 
+#include <cerrno>
+#include <chrono>
 #include <string>
 #include <system_error>
 
@@ -66,6 +69,23 @@ inline void fail_sftp(LIBSSH2_SESSION *session, LIBSSH2_SFTP *sftp, int rc, cons
                       std::error_code *ec) {
     const call_failure f = sftp_failure(session, sftp, rc, what);
     fail(f.code, f.message, ec);
+}
+
+// errno, or WSAGetLastError() for Windows sockets.
+inline int last_socket_error() noexcept {
+#ifdef _WIN32
+    return WSAGetLastError();
+#else
+    return errno;
+#endif
+}
+
+inline void fail_os(int error, const std::string &what, std::error_code *ec) {
+    fail({error, std::system_category()}, what, ec);
+}
+
+inline void fail_timeout(std::chrono::milliseconds timeout, const std::string &what, std::error_code *ec) {
+    fail(make_error_code(errc::timeout), what + ": nothing within " + std::to_string(timeout.count()) + " ms", ec);
 }
 
 }  // namespace libssh2::detail

@@ -4,7 +4,7 @@
 #ifndef LIBSSH2_HPP_IO_FILE_ATTRIBUTES
 #define LIBSSH2_HPP_IO_FILE_ATTRIBUTES
 
-#include <libssh2/errors.hpp>
+#include "../errors.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -10,7 +10,7 @@
 #ifndef LIBSSH2_HPP_IO_KNOWNHOST_ENTRIES
 #define LIBSSH2_HPP_IO_KNOWNHOST_ENTRIES
 
-#include <libssh2/io/walked_list.hpp>
+#include "walked_list.hpp"
 
 #include <optional>
 #include <string>

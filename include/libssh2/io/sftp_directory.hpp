@@ -12,8 +12,8 @@
 #ifndef LIBSSH2_HPP_IO_SFTP_DIRECTORY
 #define LIBSSH2_HPP_IO_SFTP_DIRECTORY
 
-#include <libssh2/io/failure.hpp>
-#include <libssh2/io/file_attributes.hpp>
+#include "failure.hpp"
+#include "file_attributes.hpp"
 
 #include <cstddef>
 #include <iterator>

@@ -6,8 +6,8 @@
 #ifndef LIBSSH2_HPP_IO_SFTP_STAT
 #define LIBSSH2_HPP_IO_SFTP_STAT
 
-#include <libssh2/io/failure.hpp>
-#include <libssh2/io/file_attributes.hpp>
+#include "failure.hpp"
+#include "file_attributes.hpp"
 
 #include <string>
 #include <system_error>

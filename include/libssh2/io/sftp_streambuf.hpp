@@ -14,7 +14,7 @@
 #ifndef LIBSSH2_HPP_IO_SFTP_STREAMBUF
 #define LIBSSH2_HPP_IO_SFTP_STREAMBUF
 
-#include <libssh2/io/buffered_streambuf.hpp>
+#include "buffered_streambuf.hpp"
 
 #include <cstddef>
 #include <ios>

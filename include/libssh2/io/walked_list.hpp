@@ -19,7 +19,7 @@
 #ifndef LIBSSH2_HPP_IO_WALKED_LIST
 #define LIBSSH2_HPP_IO_WALKED_LIST
 
-#include <libssh2/io/failure.hpp>
+#include "failure.hpp"
 
 #include <cstddef>
 #include <iterator>
