@@ -5,6 +5,7 @@
 #include "common.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace {
@@ -20,21 +21,21 @@ int run_with_agent(example::target &t) {
     if (agent.connect() != 0) c.fail("cannot connect to ssh-agent (is SSH_AUTH_SOCK set?)");
     if (agent.list_identities() != 0) c.fail("cannot list the agent's keys");
 
-    // get_identity returns 0 and the next key, 1 after the last one, < 0 on error.
-    libssh2_agent_publickey *identity = nullptr, *previous = nullptr;
+    // Each key in turn, until the server accepts one.
     std::string tried;
-    for (;;) {
-        const int rc = agent.get_identity(&identity, previous);
-        if (rc == 1) {
-            throw example::error(tried.empty() ? "the agent has no keys (add one with ssh-add)"
-                                               : "the server accepted none of the agent's keys (" + tried + ")");
+    std::optional<std::string> accepted;  // the comment of the key the server took
+    for (const libssh2::agent_identity &identity : libssh2::identities(agent)) {
+        if (agent.userauth(t.user, identity.raw) == 0) {
+            accepted = identity.comment;
+            break;
         }
-        if (rc < 0) c.fail("cannot read the agent's keys");
-        if (agent.userauth(t.user.c_str(), identity) == 0) break;
-        tried += (tried.empty() ? "" : ", ") + std::string(identity->comment && *identity->comment ? identity->comment : "(no comment)");
-        previous = identity;
+        tried += (tried.empty() ? "" : ", ") + (identity.comment.empty() ? "(no comment)" : identity.comment);
     }
-    std::fprintf(stderr, "authenticated as %s with the agent's key %s\n", t.user.c_str(), identity->comment);
+    if (!accepted) {
+        throw example::error(tried.empty() ? "the agent has no keys (add one with ssh-add)"
+                                           : "the server accepted none of the agent's keys (" + tried + ")");
+    }
+    std::fprintf(stderr, "authenticated as %s with the agent's key %s\n", t.user.c_str(), accepted->c_str());
     agent.disconnect();
 
     libssh2::channel channel = libssh2::channel::open_session(c.session);

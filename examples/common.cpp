@@ -361,13 +361,8 @@ void connection::fail(const std::string &what) {
 
 void connection::fail(const std::string &what, libssh2::sftp &sftp) {
     if (!sftp || session.last_errno() != LIBSSH2_ERROR_SFTP_PROTOCOL) fail(what);
-    static const char *const status[] = {
-        "ok", "end of file", "no such file", "permission denied", "failure", "bad message", "no connection",
-        "connection lost", "operation unsupported", "invalid handle", "no such path", "file already exists",
-        "write protected", "no media", "no space on the file system", "quota exceeded", "unknown principal",
-        "lock conflict", "directory not empty", "not a directory", "invalid file name", "link loop"};
-    const unsigned long code = sftp.last_error();
-    throw error(what + ": " + (code < sizeof status / sizeof *status ? status[code] : "SFTP status " + std::to_string(code)));
+    // The server's status, as <libssh2/errors.hpp> words it ("no such file or directory").
+    throw error(what + ": " + libssh2::make_error_code(static_cast<libssh2::sftp_errc>(sftp.last_error())).message());
 }
 
 progress::progress(std::string name, std::uint64_t total)

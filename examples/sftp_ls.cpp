@@ -7,39 +7,39 @@
 // here from the entry's attributes, with numeric user and group IDs as ls -n.
 #include "common.hpp"
 
-#include <sys/stat.h>
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace {
 
-std::string format(const std::string &name, const LIBSSH2_SFTP_ATTRIBUTES &attrs) {
+std::string format(const libssh2::directory_entry &entry) {
+    const libssh2::file_attributes &a = entry.attributes;
     std::string mode = "----------";
-    if (attrs.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) {
-        const unsigned long p = attrs.permissions;
-        mode[0] = LIBSSH2_SFTP_S_ISDIR(p) ? 'd' : LIBSSH2_SFTP_S_ISLNK(p) ? 'l' : LIBSSH2_SFTP_S_ISREG(p) ? '-' : '?';
+    if (a.permissions) {
+        mode[0] = a.is_directory() ? 'd' : a.is_symlink() ? 'l' : a.is_regular() ? '-' : '?';
         const char *rwx = "rwxrwxrwx";
         for (int i = 0; i < 9; ++i)
-            if (p & (0400u >> i)) mode[static_cast<size_t>(i + 1)] = rwx[i];
+            if (*a.permissions & (0400u >> i)) mode[static_cast<size_t>(i + 1)] = rwx[i];
     }
     char when[32] = "?";
-    if (attrs.flags & LIBSSH2_SFTP_ATTR_ACMODTIME) {
-        const time_t mtime = static_cast<time_t>(attrs.mtime);
+    if (a.mtime) {
+        const time_t mtime = std::chrono::system_clock::to_time_t(*a.mtime);
         tm local{};
         localtime_r(&mtime, &local);
         strftime(when, sizeof when, "%Y-%m-%d %H:%M", &local);
     }
-    const bool ids = attrs.flags & LIBSSH2_SFTP_ATTR_UIDGID;
+    const auto id = [](const std::optional<std::uint32_t> &value) { return value ? std::to_string(*value) : "?"; };
     char line[1024];
-    std::snprintf(line, sizeof line, "%s %5s %5s %10llu %s %s", mode.c_str(), ids ? std::to_string(attrs.uid).c_str() : "?",
-                  ids ? std::to_string(attrs.gid).c_str() : "?",
-                  static_cast<unsigned long long>(attrs.flags & LIBSSH2_SFTP_ATTR_SIZE ? attrs.filesize : 0), when,
-                  name.c_str());
+    std::snprintf(line, sizeof line, "%s %5s %5s %10llu %s %s", mode.c_str(), id(a.uid).c_str(), id(a.gid).c_str(),
+                  static_cast<unsigned long long>(a.size.value_or(0)), when, entry.name.c_str());
     return line;
 }
 
@@ -50,20 +50,16 @@ int list(example::target &t, bool all, bool numeric) {
     c.authenticate_with_key(t);
     libssh2::sftp sftp = libssh2::sftp::init(c.session);
     if (!sftp) c.fail("cannot start SFTP");
-    libssh2::sftp_handle dir = sftp.opendir(path.c_str());
-    if (!dir) c.fail("cannot open directory " + path, sftp);
+    std::error_code ec;
+    libssh2::directory directory(sftp, path, ec);
+    if (ec) throw example::error("cannot open directory " + path + ": " + ec.message());
 
     std::vector<std::pair<std::string, std::string>> entries;  // name, line
-    char name[1024], longentry[2048];
-    for (;;) {
-        LIBSSH2_SFTP_ATTRIBUTES attrs{};
-        const int n = dir.readdir_ex(name, sizeof name, longentry, sizeof longentry, &attrs);
-        if (n == 0) break;
-        if (n < 0) c.fail("reading directory " + path + " failed", sftp);
-        const std::string entry(name, static_cast<size_t>(n));
-        if (!all && entry[0] == '.') continue;
-        entries.emplace_back(entry, numeric || !longentry[0] ? format(entry, attrs) : std::string(longentry));
+    for (const libssh2::directory_entry &entry : directory) {
+        if (!all && entry.name[0] == '.') continue;
+        entries.emplace_back(entry.name, numeric || entry.long_entry.empty() ? format(entry) : entry.long_entry);
     }
+    if (ec) throw example::error("reading directory " + path + " failed: " + ec.message());
     std::sort(entries.begin(), entries.end());
     for (const auto &entry : entries) std::printf("%s\n", entry.second.c_str());
     return 0;
