@@ -28,9 +28,7 @@ int main(int argc, char **argv) {
         if (libssh2::verify_host_key(session, argv[4], host, port).status != libssh2::host_key_status::match)
             throw std::runtime_error("host key verification failed: " + host + " is not in " + argv[4] +
                                      " with this key");
-        libssh2::check(
-            libssh2::userauth::publickey_fromfile(session, argv[3], (key + ".pub").c_str(), key.c_str(), nullptr),
-            session);
+        libssh2::check(libssh2::userauth::publickey_fromfile(session, argv[3], key + ".pub", key, nullptr), session);
 
         libssh2::channel channel = *libssh2::check(libssh2::channel::open_session(session), session);
         libssh2::check(channel.exec("uname -a"), session);
