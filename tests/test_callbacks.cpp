@@ -112,6 +112,18 @@ unsigned char *malloc_copy(const std::vector<unsigned char> &bytes) {
     return copy;
 }
 
+// Offers a key the server does not accept until sshd's MaxAuthTries (6) is exceeded and it
+// disconnects (disconnects, counted by the test's DISCONNECT callable, turns non-zero);
+// returns the last attempt's result.
+int offer_a_stranger_key_until_disconnected(libssh2::session &session, const int &disconnects) {
+    const std::string stranger = sshd().dir + "/stranger_ed25519";
+    REQUIRE(test_support::run_command("test -f " + stranger + " || ssh-keygen -q -t ed25519 -N '' -f " + stranger).first == 0);
+    int rc = 0;
+    for (int attempt = 0; attempt < 10 && disconnects == 0; ++attempt)
+        rc = libssh2::userauth::publickey_fromfile(session, sshd().user, stranger + ".pub", stranger, nullptr);
+    return rc;
+}
+
 }  // namespace
 
 TEST_CASE("publickey with a lambda that signs with the ed25519 key") {
@@ -180,13 +192,7 @@ TEST_CASE("a DISCONNECT callback fires when the server gives up, and its excepti
                                reason.assign(message, static_cast<size_t>(message_len));
                                throw std::runtime_error("disconnected: " + reason);
                            });
-    // A key the server does not accept, offered until sshd's MaxAuthTries (6) is exceeded.
-    const std::string stranger = sshd().dir + "/stranger_ed25519";
-    REQUIRE(test_support::run_command("test -f " + stranger + " || ssh-keygen -q -t ed25519 -N '' -f " + stranger).first == 0);
-    int rc = 0;
-    for (int attempt = 0; attempt < 10 && disconnects == 0; ++attempt)
-        rc = libssh2::userauth::publickey_fromfile(c.session, sshd().user.c_str(), (stranger + ".pub").c_str(),
-                                                   stranger.c_str(), nullptr);
+    const int rc = offer_a_stranger_key_until_disconnected(c.session, disconnects);
     CHECK(rc != 0);
     CHECK(disconnects == 1);
     CHECK(reason.find("Too many authentication failures") != std::string::npos);
@@ -466,12 +472,7 @@ TEST_CASE("a session callable's exception reaches the twins of check and rethrow
                           },
                           ec);
     REQUIRE_FALSE(ec);
-    const std::string stranger = sshd().dir + "/stranger_ed25519";
-    REQUIRE(test_support::run_command("test -f " + stranger + " || ssh-keygen -q -t ed25519 -N '' -f " + stranger).first == 0);
-    int rc = 0;
-    for (int attempt = 0; attempt < 10 && disconnects == 0; ++attempt)
-        rc = libssh2::userauth::publickey_fromfile(c.session, sshd().user.c_str(), (stranger + ".pub").c_str(),
-                                                   stranger.c_str(), nullptr);
+    const int rc = offer_a_stranger_key_until_disconnected(c.session, disconnects);
     REQUIRE(rc != 0);
     REQUIRE(disconnects == 1);
     // The callable's exception first, as its code; then (nothing pending) the failure itself.

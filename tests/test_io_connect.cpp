@@ -17,17 +17,15 @@
 #include <system_error>
 #include <vector>
 
+#include "support/elapsed.hpp"
 #include "support/sshd_server.hpp"
 
 using namespace std::chrono_literals;
 using test_support::sshd;
-using clock_type = std::chrono::steady_clock;
+using test_support::clock_type;
+using test_support::elapsed_ms;
 
 namespace {
-
-long elapsed_ms(clock_type::time_point since) {
-    return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - since).count());
-}
 
 // A TCP socket bound to a free port of address (family AF_INET or AF_INET6), listening with
 // backlog unless backlog < 0; empty if the machine cannot (no IPv6).

@@ -14,17 +14,15 @@
 #include <string>
 #include <system_error>
 
+#include "support/elapsed.hpp"
 #include "support/sshd_server.hpp"
 
 using namespace std::chrono_literals;
 using test_support::sshd;
-using clock_type = std::chrono::steady_clock;
+using test_support::clock_type;
+using test_support::elapsed_ms;
 
 namespace {
-
-long elapsed_ms(clock_type::time_point since) {
-    return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - since).count());
-}
 
 // A non-blocking session on the fixture's sshd, logged in by retry() alone. The socket is
 // declared first: it outlives the session.

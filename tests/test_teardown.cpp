@@ -28,18 +28,16 @@
 #include <vector>
 
 #include "support/connection.hpp"
+#include "support/elapsed.hpp"
 
 using test_support::sshd;
-using clock_type = std::chrono::steady_clock;
+using test_support::clock_type;
+using test_support::elapsed_ms;
 
 namespace {
 
 constexpr long bound_ms = 1000;                  // the teardown bound these tests set
 constexpr long teardown_limit_ms = bound_ms + 1500;  // plus a margin for a loaded machine
-
-long elapsed_ms(clock_type::time_point since) {
-    return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - since).count());
-}
 
 // Destroys each object (moved out of the caller's), in the order given; returns how long the
 // teardown took, in milliseconds.
