@@ -27,20 +27,10 @@
 
 using Catch::Matchers::ContainsSubstring;
 using test_support::sshd;
+using test_support::base64_decode;
 using test_support::read_file;
 
 namespace {
-
-std::vector<unsigned char> base64_decode(const std::string &text) {
-    std::vector<unsigned char> out((text.size() / 4 + 1) * 3);
-    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char *>(text.data()),
-                                  static_cast<int>(text.size()));
-    if (n < 0) throw std::runtime_error("bad base64");
-    size_t size = static_cast<size_t>(n);
-    for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --size;
-    out.resize(size);
-    return out;
-}
 
 // SSH wire strings: uint32 length + bytes.
 struct reader {

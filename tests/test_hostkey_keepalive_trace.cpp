@@ -12,27 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "support/bytes.hpp"
 #include "support/connection.hpp"
 #include "support/deprecated_api.hpp"  // this file exercises deprecated API: base64::decode
 
 using test_support::sshd;
 
 namespace {
-
-// Base64 without padding, as ssh-keygen prints SHA1 and SHA256 fingerprints.
-std::string base64_unpadded(const unsigned char *data, size_t length) {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (size_t i = 0; i < length; i += 3) {
-        const unsigned v = unsigned(data[i]) << 16 | (i + 1 < length ? unsigned(data[i + 1]) << 8 : 0u) |
-                           (i + 2 < length ? unsigned(data[i + 2]) : 0u);
-        out += alphabet[v >> 18 & 63];
-        out += alphabet[v >> 12 & 63];
-        if (i + 1 < length) out += alphabet[v >> 6 & 63];
-        if (i + 2 < length) out += alphabet[v & 63];
-    }
-    return out;
-}
 
 // "MD5:aa:bb:..." as ssh-keygen -E md5 prints it.
 std::string md5_colons(const unsigned char *data) {
@@ -103,8 +89,8 @@ TEST_CASE("hostkey::hash: SHA1 and SHA256 of the sshd's key equal ssh-keygen's f
         reinterpret_cast<const unsigned char *>(libssh2::hostkey::hash(session, LIBSSH2_HOSTKEY_HASH_SHA256));
     REQUIRE(sha1 != nullptr);
     REQUIRE(sha256 != nullptr);
-    CHECK("SHA1:" + base64_unpadded(sha1, 20) == ssh_keygen_fingerprint("sha1"));
-    CHECK("SHA256:" + base64_unpadded(sha256, 32) == ssh_keygen_fingerprint("sha256"));
+    CHECK("SHA1:" + test_support::base64_unpadded(sha1, 20) == ssh_keygen_fingerprint("sha1"));
+    CHECK("SHA256:" + test_support::base64_unpadded(sha256, 32) == ssh_keygen_fingerprint("sha256"));
 
     // The raw-pointer overload reaches the same C function; an unknown hash type gives null.
     CHECK(std::memcmp(libssh2::hostkey::hash(session.get(), LIBSSH2_HOSTKEY_HASH_SHA1), sha1, 20) == 0);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "support/bytes.hpp"
 #include "support/connection.hpp"
 
 using test_support::sshd;
@@ -38,19 +39,8 @@ TEST_CASE("handshake yields the fixture's host key and hashes") {
     auto [status, fingerprint] = test_support::run_command(
         "ssh-keygen -l -E sha256 -f '" + sshd().host_key_pub + "' | awk '{print $2}'");
     REQUIRE(status == 0);
-    std::string base64;
-    {
-        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        const auto *bytes = reinterpret_cast<const unsigned char *>(sha256);
-        for (size_t i = 0; i < 32; i += 3) {
-            const unsigned v = bytes[i] << 16 | (i + 1 < 32 ? bytes[i + 1] << 8 : 0) | (i + 2 < 32 ? bytes[i + 2] : 0);
-            base64 += alphabet[v >> 18 & 63];
-            base64 += alphabet[v >> 12 & 63];
-            if (i + 1 < 32) base64 += alphabet[v >> 6 & 63];
-            if (i + 2 < 32) base64 += alphabet[v & 63];
-        }
-    }
-    CHECK("SHA256:" + base64 + "\n" == fingerprint);
+    CHECK("SHA256:" + test_support::base64_unpadded(reinterpret_cast<const unsigned char *>(sha256), 32) + "\n" ==
+          fingerprint);
     // The raw-pointer overload reaches the same C function.
     CHECK(std::memcmp(libssh2::hostkey::hash(c.session.get(), LIBSSH2_HOSTKEY_HASH_SHA256), sha256, 32) == 0);
 }

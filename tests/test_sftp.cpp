@@ -7,19 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "support/bytes.hpp"
 #include "support/connection.hpp"
 
 using test_support::sshd;
-
-namespace {
-
-std::vector<char> pattern(size_t size) {
-    std::vector<char> data(size);
-    for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + i / 7) & 0xff);
-    return data;
-}
-
-}  // namespace
 
 TEST_CASE("sftp round trip: write, read back, stat, readdir, rename, unlink") {
     auto c = test_support::login();
@@ -29,7 +20,7 @@ TEST_CASE("sftp round trip: write, read back, stat, readdir, rename, unlink") {
     REQUIRE(sftp.mkdir(dir.c_str(), 0700) == 0);
     const std::string path = dir + "/data.bin";
     const std::string renamed = dir + "/renamed.bin";
-    const std::vector<char> data = pattern(300 * 1024 + 17);  // several SFTP packets
+    const std::vector<char> data = test_support::pattern(300 * 1024 + 17, 1);  // several SFTP packets
 
     {
         libssh2::sftp_handle file = sftp.open(path.c_str(), LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, 0600);

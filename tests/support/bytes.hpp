@@ -62,4 +62,19 @@ inline std::vector<unsigned char> base64_decode(const std::string &in) {
     return out;
 }
 
+// Base64 without padding, as ssh-keygen prints SHA1 and SHA256 fingerprints.
+inline std::string base64_unpadded(const unsigned char *data, size_t length) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < length; i += 3) {
+        const unsigned v = unsigned(data[i]) << 16 | (i + 1 < length ? unsigned(data[i + 1]) << 8 : 0u) |
+                           (i + 2 < length ? unsigned(data[i + 2]) : 0u);
+        out += alphabet[v >> 18 & 63];
+        out += alphabet[v >> 12 & 63];
+        if (i + 1 < length) out += alphabet[v >> 6 & 63];
+        if (i + 2 < length) out += alphabet[v & 63];
+    }
+    return out;
+}
+
 }  // namespace test_support

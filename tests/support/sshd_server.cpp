@@ -1,5 +1,7 @@
 #include "sshd_server.hpp"
 
+#include "bytes.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -82,37 +84,6 @@ std::string trim(std::string s)
         ++i;
     }
     return s.substr(i);
-}
-
-std::vector<unsigned char> base64_decode(const std::string& in)
-{
-    const auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
-    std::vector<unsigned char> out;
-    unsigned int acc = 0;
-    int bits = 0;
-    for (char c : in) {
-        if (c == '=') {
-            break;
-        }
-        const int v = value(c);
-        if (v < 0) {
-            throw std::runtime_error("test_support::sshd: invalid base64 in host key");
-        }
-        acc = (acc << 6) | static_cast<unsigned int>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<unsigned char>((acc >> bits) & 0xFFu));
-        }
-    }
-    return out;
 }
 
 void remove_dir_noexcept(const std::string& dir)
