@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -136,21 +138,55 @@ void stop_at_exit()
 // Exit status of `test-sshd setup DIR --password-user` when the machine cannot run it.
 constexpr int setup_unavailable_status = 77;
 
-// Reads what every server directory has into s (dir set already).
-void read_server_files(sshd_server& s)
+// What test-sshd says about the server in DIR/env, its one description of it: the SSHD_*
+// variables, read by the shell that wrote them (their values are %q-quoted).
+using server_env = std::map<std::string, std::string>;
+
+server_env read_env(const std::string& dir)
 {
-    const std::string& dir = s.dir;
-    s.host = "127.0.0.1";
-    s.user = trim(read_text_file(dir + "/user"));
-    s.port = std::stoi(trim(read_text_file(dir + "/port")));
-    s.key = dir + "/id_ed25519";
-    s.pubkey = dir + "/id_ed25519.pub";
-    s.rsa_key = dir + "/id_rsa";
-    s.rsa_pubkey = dir + "/id_rsa.pub";
-    s.pass_key = dir + "/id_ed25519_pass";
-    s.pass_pubkey = dir + "/id_ed25519_pass.pub";
-    s.known_hosts = dir + "/known_hosts";
-    s.host_key_pub = dir + "/ssh_host_ed25519_key.pub";
+    const std::string file = dir + "/env";
+    auto [status, output] =
+        run_command("env -i /bin/bash -c 'set -a && . \"$1\" && env -0' _ " + shell_quote(file));
+    if (status != 0) {
+        throw std::runtime_error("test_support::sshd: cannot read " + file);
+    }
+    server_env env;
+    for (std::size_t start = 0; start < output.size();) {
+        const std::size_t end = std::min(output.find('\0', start), output.size());
+        const std::string entry = output.substr(start, end - start);
+        const std::size_t equals = entry.find('=');
+        if (entry.rfind("SSHD_", 0) == 0 && equals != std::string::npos) {
+            env[entry.substr(0, equals)] = entry.substr(equals + 1);
+        }
+        start = end + 1;
+    }
+    return env;
+}
+
+const std::string& required(const server_env& env, const std::string& name)
+{
+    const auto found = env.find(name);
+    if (found == env.end()) {
+        throw std::runtime_error("test_support::sshd: test-sshd's env file has no " + name);
+    }
+    return found->second;
+}
+
+// Fills what every server has into s from its env file.
+void read_server_env(sshd_server& s, const server_env& env)
+{
+    s.dir = required(env, "SSHD_DIR");
+    s.host = required(env, "SSHD_HOST");
+    s.user = required(env, "SSHD_USER");
+    s.port = std::stoi(required(env, "SSHD_PORT"));
+    s.key = required(env, "SSHD_KEY");
+    s.pubkey = required(env, "SSHD_PUBKEY");
+    s.rsa_key = required(env, "SSHD_RSA_KEY");
+    s.rsa_pubkey = required(env, "SSHD_RSA_PUBKEY");
+    s.pass_key = required(env, "SSHD_PASS_KEY");
+    s.pass_pubkey = required(env, "SSHD_PASS_PUBKEY");
+    s.known_hosts = required(env, "SSHD_KNOWN_HOSTS");
+    s.host_key_pub = required(env, "SSHD_HOST_KEY_PUB");
 
     // "ssh-ed25519 AAAA... comment"
     std::istringstream line(read_text_file(s.host_key_pub));
@@ -222,8 +258,7 @@ void start_locked()
 
     try {
         sshd_server s;
-        s.dir = dir;
-        read_server_files(s);
+        read_server_env(s, read_env(dir));
         server = std::move(s);
     } catch (...) {
         stop_locked();
@@ -247,23 +282,17 @@ void start_password_locked()
 
     try {
         sshd_password_server s;
-        s.dir = dir;
-        read_server_files(s);
-        // Names as in test-sshd's password-user mode.
-        s.password_user = "libssh2-hpp-test";
-        s.password = trim(read_text_file(dir + "/password"));
-        s.client_hostname = "libssh2-client.test";
-        s.client_host_key = dir + "/client_host_ecdsa_key";
-        s.client_host_pubkey = dir + "/client_host_ecdsa_key.pub";
-        s.client_host_ed25519_key = dir + "/client_host_ed25519_key";
-        s.client_host_ed25519_pubkey = dir + "/client_host_ed25519_key.pub";
-        s.other_local_user = "libssh2-hpp-other-client";
-        s.log = dir + "/sshd.log";
-        // The script's names, checked against the passwd copy the server uses.
-        if (read_text_file(dir + "/passwd").find("\n" + s.password_user + ":") == std::string::npos) {
-            throw std::runtime_error("test_support::sshd_password: " + s.password_user + " missing from " + dir +
-                                     "/passwd");
-        }
+        const server_env env = read_env(dir);
+        read_server_env(s, env);
+        s.password_user = required(env, "SSHD_PASSWORD_USER");
+        s.password = required(env, "SSHD_PASSWORD");
+        s.client_hostname = required(env, "SSHD_CLIENT_HOSTNAME");
+        s.client_host_key = required(env, "SSHD_CLIENT_HOST_KEY");
+        s.client_host_pubkey = required(env, "SSHD_CLIENT_HOST_PUBKEY");
+        s.client_host_ed25519_key = required(env, "SSHD_CLIENT_HOST_ED25519_KEY");
+        s.client_host_ed25519_pubkey = required(env, "SSHD_CLIENT_HOST_ED25519_PUBKEY");
+        s.other_local_user = required(env, "SSHD_OTHER_LOCAL_USER");
+        s.log = required(env, "SSHD_LOG");
         password_server = std::move(s);
     } catch (...) {
         stop_password_locked();

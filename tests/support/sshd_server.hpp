@@ -2,8 +2,9 @@
 // A throwaway OpenSSH server on 127.0.0.1 for the tests, driven by scripts/test-sshd.
 //
 // The server is process-wide: the first sshd() call creates a temporary directory
-// (under $TMPDIR or /tmp), runs `test-sshd start DIR --parent <our pid>` and reads the
-// keys, port and host key from DIR. It is stopped and DIR removed by stop_sshd() or,
+// (under $TMPDIR or /tmp), runs `test-sshd start DIR --parent <our pid>` and reads what
+// the script wrote in DIR/env (SSHD_* variables: names, paths, port), the one description
+// of the server; nothing here repeats a name or path the script chooses. It is stopped and DIR removed by stop_sshd() or,
 // failing that, at normal process exit (std::atexit, which also runs when Catch2
 // assertions failed). If the process crashes, the script's watchdog stops the server
 // within about half a second.
