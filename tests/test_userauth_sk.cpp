@@ -2,7 +2,8 @@
 // key: the test plays the FIDO authenticator. It makes an ed25519 key pair with OpenSSL,
 // authorizes it as an sk-ssh-ed25519@openssh.com key, gives libssh2 an unencrypted OpenSSH
 // private key file for it (with a made-up key handle: libssh2 only hands that to the sign
-// callback), and signs what an authenticator signs. sshd alone decides what it accepts.
+// callback), and signs what an authenticator signs. sshd alone decides what it accepts; a
+// second, one-connection sshd at LogLevel DEBUG1 shows the counter and flags it verified.
 // Built and registered only against libssh2 >= 1.11.1 (tests/meson.build); run with
 //   meson test -C build-1.11.1 userauth-sk --print-errorlogs
 #include <catch2/catch_test_macros.hpp>
@@ -11,6 +12,15 @@
 #include <libssh2/io/base64.hpp>
 
 #include <openssl/evp.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -34,7 +44,9 @@ namespace {
 
 const std::string sk_key_type = "sk-ssh-ed25519@openssh.com";
 const std::string sk_application = "ssh:";  // OpenSSH's default for ssh-keygen -t ed25519-sk
-constexpr uint8_t user_presence = 0x01;     // LIBSSH2_SK_PRESENCE_REQUIRED; sshd requires it by default
+// The flag bits as a security key sets them in its signature (OpenSSH's SSH_SK_USER_*_REQD).
+constexpr uint8_t user_presence = LIBSSH2_SK_PRESENCE_REQUIRED;          // touched; sshd requires it by default
+constexpr uint8_t user_verification = LIBSSH2_SK_VERIFICATION_REQUIRED;  // PIN or biometric given
 
 std::vector<unsigned char> bytes_of(const std::string &text) { return {text.begin(), text.end()}; }
 
@@ -228,19 +240,94 @@ int login_sk(libssh2::session &session, const std::string &private_key, const st
         public_line.size(), private_key.data(), private_key.size(), nullptr, &sign_as_authenticator, &abstract);
 }
 
-// The first line of sshd's log (LogLevel VERBOSE) that has both texts, or "" if none comes
-// within 5 s: sshd's monitor logs after it answers, so the line may come just after the
-// client saw the result.
-std::string sshd_log_line_with(const std::string &first, const std::string &second) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+// The first line of the log at path that has both texts, or "" if none comes within wait:
+// sshd's monitor logs after it answers, so the line may come just after the client saw the
+// result.
+std::string first_line_with(const std::string &path, const std::string &first, const std::string &second,
+                            std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
-        std::istringstream log(test_support::read_file(sshd().dir + "/sshd.log"));
+        std::istringstream log(test_support::read_file(path));
         for (std::string line; std::getline(log, line);)
             if (line.find(first) != std::string::npos && line.find(second) != std::string::npos) return line;
         if (std::chrono::steady_clock::now() > deadline) return "";
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
+
+// The same in the fixture sshd's log (LogLevel VERBOSE), waiting up to 5 s.
+std::string sshd_log_line_with(const std::string &first, const std::string &second) {
+    return first_line_with(sshd().dir + "/sshd.log", first, second, std::chrono::seconds(5));
+}
+
+// A second sshd, `sshd -d` on the fixture's keys and config but a port and log of its own:
+// at LogLevel DEBUG1 sshd logs the counter and flags of an sk signature it verified
+// ("sk_counter = N, sk_flags = 0xNN"); the fixture's logs at VERBOSE, which leaves them out.
+// -d serves one connection, then exits; `timeout` ends it if no connection comes.
+class debug_sshd {
+public:
+    debug_sshd() : server_(sshd()) {
+        server_.port = free_port();
+        log_ = sshd().dir + "/sshd-debug-" + std::to_string(server_.port) + ".log";
+        const std::string config = sshd().dir + "/sshd_config.debug-" + std::to_string(server_.port);
+        {
+            std::istringstream fixture(test_support::read_file(sshd().dir + "/sshd_config"));
+            std::ofstream out(config);
+            out << "Port " << server_.port << "\nPidFile none\nLogLevel DEBUG1\n";
+            for (std::string line; std::getline(fixture, line);)
+                if (line.rfind("Port ", 0) != 0 && line.rfind("PidFile ", 0) != 0 && line.rfind("LogLevel ", 0) != 0)
+                    out << line << "\n";
+        }
+        posix_spawn_file_actions_t files;
+        posix_spawn_file_actions_init(&files);
+        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&files, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const char *argv[] = {"timeout", "60", "/usr/sbin/sshd", "-d", "-e", "-f", config.c_str(), nullptr};
+        const int spawned = posix_spawnp(&pid_, "timeout", &files, nullptr, const_cast<char *const *>(argv), environ);
+        posix_spawn_file_actions_destroy(&files);
+        if (spawned != 0) throw std::runtime_error("cannot start sshd -d: " + std::string(std::strerror(spawned)));
+        if (log_line_with("Server listening on", std::to_string(server_.port), std::chrono::seconds(10)).empty()) {
+            stop();
+            throw std::runtime_error("sshd -d did not come up: " + test_support::read_file(log_));
+        }
+    }
+    ~debug_sshd() { stop(); }
+    debug_sshd(const debug_sshd &) = delete;
+    debug_sshd &operator=(const debug_sshd &) = delete;
+
+    const test_support::sshd_server &server() const { return server_; }
+
+    // The first line of the log that has both texts, or "" if none comes within wait.
+    std::string log_line_with(const std::string &first, const std::string &second,
+                              std::chrono::milliseconds wait = std::chrono::seconds(5)) const {
+        return first_line_with(log_, first, second, wait);
+    }
+
+private:
+    static int free_port() {
+        const int fd = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        const bool bound = fd >= 0 && bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0 &&
+                           getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
+        if (fd >= 0) close(fd);
+        if (!bound) throw std::runtime_error("no free port on 127.0.0.1");
+        return ntohs(address.sin_port);
+    }
+    void stop() noexcept {
+        if (pid_ <= 0) return;
+        kill(pid_, SIGTERM);  // our child, `timeout`: it passes the signal on to sshd
+        waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+
+    test_support::sshd_server server_;
+    std::string log_;
+    pid_t pid_ = -1;
+};
 
 }  // namespace
 
@@ -291,7 +378,7 @@ TEST_CASE("sshd refuses an sk signature that does not verify or lacks user prese
     SECTION("a flipped signature byte") { answer.flip_signature_byte = true; }
     SECTION("signed for another application than the key's") { answer.signed_application = "ssh:another"; }
     SECTION("a counter sent that is not the one signed") { answer.signed_counter = 8; }
-    SECTION("flags sent that are not the ones signed") { answer.signed_flags = user_presence | 0x04; }
+    SECTION("flags sent that are not the ones signed") { answer.signed_flags = user_presence | user_verification; }
     SECTION("no user presence: flags 0x00, signed as such") {
         answer.flags = 0x00;
         reason_logged = "rejected: user presence (authenticator touch) requirement not met";
@@ -308,6 +395,21 @@ TEST_CASE("sshd refuses an sk signature that does not verify or lacks user prese
     CHECK(libssh2::userauth::authenticated(c.session) == 1);
 }
 
+TEST_CASE("the counter and flags the sign callback reports are what sshd verified") {
+    const software_authenticator authenticator;
+    const authorized_key authorized(authenticator.public_line());
+    const debug_sshd server;
+    auto c = test_support::handshake(server.server());
+    authenticator_answer answer{authenticator};
+    answer.counter = 0x5eed0004;
+    answer.flags = user_presence | user_verification;
+
+    REQUIRE(login_sk(c.session, authenticator.private_key_file(made_up_key_handle), authenticator.public_line(),
+                     answer) == 0);
+    CHECK(libssh2::userauth::authenticated(c.session) == 1);
+    CHECK(server.log_line_with("sk_counter = " + std::to_string(answer.counter), "sk_flags = 0x05") != "");
+}
+
 TEST_CASE("sshd reads the user-verification flag: verify-required wants 0x04, no-touch-required waives 0x01") {
     const software_authenticator authenticator;
     const std::string private_key = authenticator.private_key_file(made_up_key_handle);
@@ -320,7 +422,7 @@ TEST_CASE("sshd reads the user-verification flag: verify-required wants 0x04, no
               LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED);
         CHECK_FALSE(
             sshd_log_line_with(authenticator.fingerprint(), "rejected: user verification requirement not met").empty());
-        answer.flags = user_presence | 0x04;  // LIBSSH2_SK_VERIFICATION_REQUIRED: the user gave a PIN
+        answer.flags = user_presence | user_verification;
         CHECK(login_sk(c.session, private_key, authenticator.public_line(), answer) == 0);
         CHECK(libssh2::userauth::authenticated(c.session) == 1);
     }
