@@ -337,7 +337,8 @@ TEST_CASE("publickey_sk logs in with a signature made as a security key makes it
     auto c = test_support::handshake();
     authenticator_answer answer{authenticator};
     // sshd logs neither counter nor flags at LogLevel VERBOSE, but verifies them: the
-    // signature covers both, as libssh2 sends them from sig_info (see the refusals below).
+    // signature covers both, as libssh2 sends them from sig_info (the refusals below show it;
+    // the sshd -d test reads them in sshd's DEBUG1 log).
     answer.counter = 0x5eed0001;
 
     REQUIRE(login_sk(c.session, authenticator.private_key_file(made_up_key_handle), authenticator.public_line(),
