@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Byte helpers the behaviour tests share: test data, comparisons that print little, files,
-// base64.
+// base64, SSH wire encoding (RFC 4251: uint32, string).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -75,6 +76,21 @@ inline std::string base64_unpadded(const unsigned char *data, size_t length) {
         if (i + 2 < length) out += alphabet[v & 63];
     }
     return out;
+}
+
+// SSH wire encoding (RFC 4251 section 5): a big-endian uint32, a string as uint32 length + bytes.
+inline void put_u32(std::vector<unsigned char> &out, std::uint32_t value) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<unsigned char>(value >> shift));
+}
+inline void put_string(std::vector<unsigned char> &out, const unsigned char *data, std::size_t length) {
+    put_u32(out, static_cast<std::uint32_t>(length));
+    out.insert(out.end(), data, data + length);
+}
+inline void put_string(std::vector<unsigned char> &out, const std::string &text) {
+    put_string(out, reinterpret_cast<const unsigned char *>(text.data()), text.size());
+}
+inline void put_string(std::vector<unsigned char> &out, const std::vector<unsigned char> &bytes) {
+    put_string(out, bytes.data(), bytes.size());
 }
 
 }  // namespace test_support

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "bytes.hpp"
 #include "sshd_server.hpp"
 
 namespace test_support {
@@ -119,14 +120,6 @@ public:
     }
 
 private:
-    static void put_u32(std::vector<unsigned char> &out, std::uint32_t value) {
-        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<unsigned char>(value >> shift));
-    }
-    static void put_string(std::vector<unsigned char> &out, const unsigned char *data, std::size_t length) {
-        put_u32(out, static_cast<std::uint32_t>(length));
-        out.insert(out.end(), data, data + length);
-    }
-
     int connect_socket() const {
         const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) return -1;
