@@ -180,6 +180,7 @@ void read_server_files(sshd_server& s)
     s.pass_pubkey = dir + "/id_ed25519_pass.pub";
     s.known_hosts = dir + "/known_hosts";
     s.host_key_pub = dir + "/ssh_host_ed25519_key.pub";
+    s.publickey_store = dir + "/publickey-store";
 
     // "ssh-ed25519 AAAA... comment"
     std::istringstream line(read_text_file(s.host_key_pub));
