@@ -58,16 +58,13 @@ def string(value):
     return struct.pack(">I", len(value)) + value
 
 
-def send(out, *fields):
-    """One packet in one write, so sshd forwards it in one piece (libssh2 reads a
-    packet's body in a single channel read)."""
+def packet(*fields):
     body = b"".join(fields)
-    out.write(struct.pack(">I", len(body)) + body)
-    out.flush()
+    return struct.pack(">I", len(body)) + body
 
 
-def send_status(out, code, description):
-    send(out, string(b"status"), struct.pack(">I", code), string(description.encode()), string(LANGUAGE))
+def status(code, description):
+    return packet(string(b"status"), struct.pack(">I", code), string(description.encode()), string(LANGUAGE))
 
 
 class Store:
@@ -108,7 +105,10 @@ class Store:
         self.lock.close()
 
 
-def add(request, store_path, out):
+# Each request's handler returns its whole answer (a list of packets), written at once:
+# libssh2 reads a packet's body in one channel read, and list_fetch keeps the keys read so
+# far in locals, so an answer split across reads would fail or lose keys.
+def add(request, store_path):
     algorithm, blob, overwrite = request.string(), request.string(), request.boolean()
     attrs = []
     for _ in range(request.uint32()):
@@ -117,39 +117,39 @@ def add(request, store_path, out):
             attrs.append((name, value))
         elif critical:
             # RFC 4819 3.4.1: a critical attribute the server does not know fails the add.
-            return send_status(out, ATTRIBUTE_NOT_SUPPORTED, "critical attribute not supported: " + name.decode(errors="replace"))
+            return [status(ATTRIBUTE_NOT_SUPPORTED, "critical attribute not supported: " + name.decode(errors="replace"))]
         # An unknown attribute that is not critical is ignored (not stored).
     if algorithm.decode(errors="replace") not in SUPPORTED_ALGORITHMS:
-        return send_status(out, KEY_NOT_SUPPORTED, "key algorithm not supported: " + algorithm.decode(errors="replace"))
+        return [status(KEY_NOT_SUPPORTED, "key algorithm not supported: " + algorithm.decode(errors="replace"))]
     with Store(store_path) as store:
         if (algorithm, blob) in store.keys and not overwrite:
-            return send_status(out, KEY_ALREADY_PRESENT, "key already present")
+            return [status(KEY_ALREADY_PRESENT, "key already present")]
         store.keys[(algorithm, blob)] = attrs
         store.save()
-    send_status(out, SUCCESS, "success")
+    return [status(SUCCESS, "success")]
 
 
-def remove(request, store_path, out):
+def remove(request, store_path):
     algorithm, blob = request.string(), request.string()
     with Store(store_path) as store:
         if store.keys.pop((algorithm, blob), None) is None:
-            return send_status(out, KEY_NOT_FOUND, "key not found")
+            return [status(KEY_NOT_FOUND, "key not found")]
         store.save()
-    send_status(out, SUCCESS, "success")
+    return [status(SUCCESS, "success")]
 
 
-def list_keys(request, store_path, out):
+def list_keys(request, store_path):
     with Store(store_path) as store:
-        for (algorithm, blob), attrs in store.keys.items():
-            send(out, string(b"publickey"), string(algorithm), string(blob), struct.pack(">I", len(attrs)),
-                 *[string(name) + string(value) for name, value in attrs])
-    send_status(out, SUCCESS, "success")
+        answer = [packet(string(b"publickey"), string(algorithm), string(blob), struct.pack(">I", len(attrs)),
+                         *[string(name) + string(value) for name, value in attrs])
+                  for (algorithm, blob), attrs in store.keys.items()]
+    return answer + [status(SUCCESS, "success")]
 
 
-def list_attributes(request, store_path, out):
-    for name in SUPPORTED_ATTRIBUTES:
-        send(out, string(b"attribute"), string(name.encode()), b"\0")  # boolean compulsory: no
-    send_status(out, SUCCESS, "success")
+def list_attributes(request, store_path):
+    # boolean compulsory: no, a client may leave them out
+    return [packet(string(b"attribute"), string(name.encode()), b"\0") for name in SUPPORTED_ATTRIBUTES] + [
+        status(SUCCESS, "success")]
 
 
 REQUESTS = {b"add": add, b"remove": remove, b"list": list_keys, b"listattributes": list_attributes}
@@ -171,27 +171,29 @@ def serve(store_path, stream_in, out):
         header = read_exactly(stream_in, 4)
         if header is None:
             return 0  # the client closed the channel
-        packet = read_exactly(stream_in, struct.unpack(">I", header)[0])
-        if packet is None:
+        body = read_exactly(stream_in, struct.unpack(">I", header)[0])
+        if body is None:
             return 1
-        request = Reader(packet)
+        request = Reader(body)
         try:
             name = request.string()
             if name == b"version":
                 # RFC 4819 3.1: the client's version comes first; we speak version 2 only.
                 if request.uint32() != PROTOCOL_VERSION:
-                    send_status(out, VERSION_NOT_SUPPORTED, "version not supported")
-                    return 1
-                send(out, string(b"version"), struct.pack(">I", PROTOCOL_VERSION))
-                version_agreed = True
+                    answer = [status(VERSION_NOT_SUPPORTED, "version not supported")]
+                else:
+                    answer = [packet(string(b"version"), struct.pack(">I", PROTOCOL_VERSION))]
+                    version_agreed = True
             elif not version_agreed:
-                send_status(out, GENERAL_FAILURE, "version must be negotiated first")
+                answer = [status(GENERAL_FAILURE, "version must be negotiated first")]
             elif name in REQUESTS:
-                REQUESTS[name](request, store_path, out)
+                answer = REQUESTS[name](request, store_path)
             else:
-                send_status(out, REQUEST_NOT_SUPPORTED, "request not supported")
+                answer = [status(REQUEST_NOT_SUPPORTED, "request not supported")]
         except ValueError as e:
-            send_status(out, GENERAL_FAILURE, "malformed request: " + str(e))
+            answer = [status(GENERAL_FAILURE, "malformed request: " + str(e))]
+        out.write(b"".join(answer))
+        out.flush()
 
 
 if __name__ == "__main__":
