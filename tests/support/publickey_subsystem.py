@@ -14,6 +14,7 @@ import os
 import struct
 import sys
 
+# RFC 4819 section 3.3; this server never denies access nor runs out of storage (1, 2).
 SUCCESS = 0
 ACCESS_DENIED = 1
 STORAGE_EXCEEDED = 2
