@@ -179,12 +179,14 @@ def serve(store_path, stream_in, out):
         try:
             name = request.string()
             if name == b"version":
-                # RFC 4819 3.1: the client's version comes first; we speak version 2 only.
+                # RFC 4819 3.1: the client's version comes first; we speak version 2 only,
+                # and close the channel on any other.
                 if request.uint32() != PROTOCOL_VERSION:
-                    answer = [status(VERSION_NOT_SUPPORTED, "version not supported")]
-                else:
-                    answer = [packet(string(b"version"), struct.pack(">I", PROTOCOL_VERSION))]
-                    version_agreed = True
+                    out.write(status(VERSION_NOT_SUPPORTED, "version not supported"))
+                    out.flush()
+                    return 1
+                answer = [packet(string(b"version"), struct.pack(">I", PROTOCOL_VERSION))]
+                version_agreed = True
             elif not version_agreed:
                 answer = [status(GENERAL_FAILURE, "version must be negotiated first")]
             elif name in REQUESTS:
