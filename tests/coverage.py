@@ -27,13 +27,6 @@ import clang.cindex as ci  # noqa: E402
 
 # Methods no test can exercise against OpenSSH on this machine, and why.
 NOT_TESTABLE = {
-    "publickey::add": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
-    "publickey::add_ex": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
-    "publickey::remove": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
-    "publickey::remove_ex": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
-    "publickey::list_fetch": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
-    "publickey::list_free": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
-    "publickey::shutdown": "OpenSSH has no publickey subsystem, so no publickey handle can exist",
 }
 
 # Session callback kinds no test can fire against OpenSSH here, and why.

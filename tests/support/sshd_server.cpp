@@ -187,6 +187,7 @@ void read_server_env(sshd_server& s, const server_env& env)
     s.pass_pubkey = required(env, "SSHD_PASS_PUBKEY");
     s.known_hosts = required(env, "SSHD_KNOWN_HOSTS");
     s.host_key_pub = required(env, "SSHD_HOST_KEY_PUB");
+    s.publickey_store = required(env, "SSHD_PUBLICKEY_STORE");
 
     // "ssh-ed25519 AAAA... comment"
     std::istringstream line(read_text_file(s.host_key_pub));
