@@ -5,7 +5,7 @@
 // callback), and signs what an authenticator signs. sshd alone decides what it accepts; a
 // second, one-connection sshd at LogLevel DEBUG1 shows the counter and flags it verified.
 // Built and registered only against libssh2 >= 1.11.1 (tests/meson.build); run with
-//   meson test -C build-1.11.1 userauth-sk --print-errorlogs
+//   meson test -C build-1.11.1 userauth_sk --print-errorlogs
 #include <catch2/catch_test_macros.hpp>
 
 #include <libssh2/callbacks.hpp>
