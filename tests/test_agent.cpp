@@ -194,3 +194,31 @@ TEST_CASE("agent: the ssh-agent really holds what libssh2 lists (ssh-add -L)") {
         CHECK(std::string(all[i]->comment) == comment);
     }
 }
+
+#if LIBSSH2_VERSION_NUM >= 0x010b01  // API libssh2 1.11 added (scripts/test builds a 1.11.1)
+TEST_CASE("1.11: agent sign makes a signature the agent's key verifies") {
+    test_support::ssh_agent agent(sshd().dir + "/agent-1-11-" + std::to_string(getpid()) + ".sock");
+    REQUIRE(agent.add(sshd().key).first == 0);
+    auto c = test_support::handshake();
+    libssh2::agent handle = libssh2::agent::init(c.session);
+    REQUIRE(handle);
+    handle.set_identity_path(agent.socket().c_str());
+    REQUIRE(handle.connect() == 0);
+    REQUIRE(handle.list_identities() == 0);
+    struct libssh2_agent_publickey *identity = nullptr;
+    REQUIRE(handle.get_identity(&identity, nullptr) == 0);
+    const unsigned char data[] = "signed by the agent through libssh2::agent::sign";
+    unsigned char *signature = nullptr;
+    size_t length = 0;
+    REQUIRE(handle.sign(identity, &signature, &length, data, sizeof data, "ssh-ed25519", 11) == 0);
+    REQUIRE(signature != nullptr);
+    // The same request straight to the agent gives the same (deterministic ed25519)
+    // signature, there wrapped as string "ssh-ed25519", string signature.
+    const std::vector<unsigned char> direct = agent.sign(identity->blob, identity->blob_len, data, sizeof data);
+    REQUIRE(length == 64);
+    REQUIRE(direct.size() == 4 + 11 + 4 + length);
+    CHECK(std::vector<unsigned char>(signature, signature + length) ==
+          std::vector<unsigned char>(direct.end() - static_cast<long>(length), direct.end()));
+    libssh2::free(c.session, signature);
+}
+#endif

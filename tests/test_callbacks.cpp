@@ -24,6 +24,7 @@
 
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
+#include "support/ssh_agent.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 using test_support::sshd;
@@ -473,3 +474,40 @@ TEST_CASE("a session callable's exception reaches the twins of check and rethrow
     CHECK_FALSE(libssh2::check(rc, c.session, ec));
     CHECK(ec == static_cast<libssh2::errc>(rc));
 }
+
+#if LIBSSH2_VERSION_NUM >= 0x010b01  // API libssh2 1.11 added (scripts/test builds a 1.11.1)
+TEST_CASE("1.11: an AUTHAGENT lambda gets the forwarded agent's channel and answers ssh-add for real") {
+    auto c = test_support::login();
+    LIBSSH2_CHANNEL *agent_channel = nullptr;
+    c.session.callback_set(libssh2::callback::authagent,
+                           [&](LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel) {
+                               CHECK(session == c.session.get());
+                               agent_channel = channel;
+                           });
+    libssh2::channel channel = libssh2::channel::open_session(c.session);
+    REQUIRE(channel);
+    REQUIRE(channel.request_auth_agent() == 0);
+    // ssh-add connects to the forwarded SSH_AUTH_SOCK: sshd opens an auth-agent channel to us.
+    REQUIRE(channel.exec("ssh-add -l; echo \"exit $?\"") == 0);
+
+    // The command's output waits on our answer as the agent.
+    std::string request;
+    bool answered = false;
+    const std::string out = test_support::read_to_eof_serving(c.session, channel, [&] {
+        if (!agent_channel || answered) return;
+        // The request: uint32 length 1, byte SSH2_AGENTC_REQUEST_IDENTITIES (11).
+        char buffer[256];
+        for (ssize_t n; (n = libssh2_channel_read(agent_channel, buffer, sizeof buffer)) > 0;)
+            request.append(buffer, static_cast<size_t>(n));
+        if (request.size() >= 5) {
+            // The answer: uint32 length 5, byte SSH2_AGENT_IDENTITIES_ANSWER (12), uint32 0 keys.
+            const char none[9] = {0, 0, 0, 5, 12, 0, 0, 0, 0};
+            REQUIRE(libssh2_channel_write(agent_channel, none, sizeof none) == 9);
+            answered = true;
+        }
+    });
+    REQUIRE(agent_channel != nullptr);
+    CHECK(request == std::string("\0\0\0\1\13", 5));
+    CHECK(out == "The agent has no identities.\nexit 1\n");
+}
+#endif

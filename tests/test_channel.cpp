@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,7 @@
 
 using test_support::difference;
 using test_support::pattern;
+using test_support::sshd;
 
 namespace {
 
@@ -831,3 +833,81 @@ TEST_CASE("channel methods forward the handle implicitly") {
     CHECK(channel.free() == 0);
     CHECK_FALSE(channel);  // freed explicitly: the destructor has nothing left to do
 }
+
+#if LIBSSH2_VERSION_NUM >= 0x010b01  // API libssh2 1.11 added (scripts/test builds a 1.11.1)
+namespace {
+
+// Runs "sleep 30" on a new channel, sends it a signal with send(channel), and returns the
+// exit signal the server reports.
+template <class Send>
+std::string exit_signal_after(libssh2::session &session, Send send) {
+    libssh2::channel channel = libssh2::channel::open_session(session);
+    REQUIRE(channel);
+    REQUIRE(channel.exec("echo started; exec sleep 30") == 0);
+    char buffer[64];
+    REQUIRE(channel.read(buffer, sizeof buffer) > 0);  // the command runs: there is a process to signal
+    REQUIRE(send(channel) == 0);                       // no reply is asked for: 0 means it was sent
+    REQUIRE(channel.wait_eof() == 0);
+    REQUIRE(channel.close() == 0);
+    REQUIRE(channel.wait_closed() == 0);
+    char *signal = nullptr;
+    size_t length = 0;
+    REQUIRE(channel.get_exit_signal(&signal, &length, nullptr, nullptr, nullptr, nullptr) == 0);
+    REQUIRE(signal != nullptr);
+    std::string name(signal, length);
+    libssh2::free(session, signal);
+    return name;
+}
+
+}  // namespace
+
+TEST_CASE("1.11: channel signal and signal_ex stop a remote command") {
+    // sshd runs root's sessions without privilege separation and refuses their signal
+    // requests ("session signalling requires privilege separation"), so this logs in as the
+    // password server's own unprivileged user.
+    const auto &server = test_support::sshd_password();
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    auto c = test_support::login(server);
+
+    CHECK(exit_signal_after(c.session, [](libssh2::channel &channel) { return channel.signal("TERM"); }) == "TERM");
+    // signal_ex sends the first signame_len bytes only.
+    CHECK(exit_signal_after(c.session, [](libssh2::channel &channel) { return channel.signal_ex("KILLED", 4); }) ==
+          "KILL");
+}
+
+TEST_CASE("1.11: direct_streamlocal_ex reaches a Unix socket on the server") {
+    const std::string path = sshd().dir + "/echo-" + std::to_string(getpid()) + ".sock";
+    const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
+    REQUIRE(listen(listener, 1) == 0);
+    std::thread echo([listener] {  // one connection, echoed until EOF
+        const int fd = accept(listener, nullptr, nullptr);
+        char buffer[4096];
+        for (ssize_t n; fd >= 0 && (n = read(fd, buffer, sizeof buffer)) > 0;)
+            if (write(fd, buffer, static_cast<size_t>(n)) != n) break;
+        if (fd >= 0) close(fd);
+    });
+    {
+        auto c = test_support::login();
+        libssh2::channel channel = libssh2::channel::direct_streamlocal_ex(c.session, path.c_str(), "127.0.0.1", 0);
+        REQUIRE(channel);
+        const std::string text = "through a Unix socket on the server\n";
+        REQUIRE(channel.write(text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+        std::string back;
+        char buffer[256];
+        while (back.size() < text.size()) {
+            const ssize_t n = channel.read(buffer, sizeof buffer);
+            REQUIRE(n > 0);
+            back.append(buffer, static_cast<size_t>(n));
+        }
+        CHECK(back == text);
+        channel.send_eof();
+    }
+    echo.join();
+    close(listener);
+    unlink(path.c_str());
+}
+#endif

@@ -693,3 +693,31 @@ TEST_CASE("userauth lists publickey and authenticates with the ed25519 key") {
                                                   sshd().key.c_str(), nullptr) == 0);
     CHECK(libssh2::userauth::authenticated(c.session.get()) == 1);
 }
+
+#if LIBSSH2_VERSION_NUM >= 0x010b01  // API libssh2 1.11 added (scripts/test builds a 1.11.1)
+static_assert(libssh2::has_session_set_read_timeout && libssh2::has_channel_signal_ex &&
+                  libssh2::has_sftp_posix_rename_ex && libssh2::has_sftp_open_ex_r,
+              "built against libssh2 >= 1.11.1: its API must be there");
+
+TEST_CASE("1.11: read timeout round trip") {
+    auto c = test_support::login();
+    c.session.set_read_timeout(42);
+    CHECK(c.session.get_read_timeout() == 42);
+}
+
+TEST_CASE("1.11: crypto_engine names the backend, callback_set2 swaps callbacks") {
+    CHECK(libssh2::crypto_engine() == libssh2_openssl);  // scripts/fetch-libssh2 builds with OpenSSL
+
+    auto c = test_support::handshake();
+    static std::atomic<int> ignored{0};
+    struct ignore {
+        static LIBSSH2_IGNORE_FUNC(callback) {
+            (void)session, (void)message, (void)message_len, (void)abstract;
+            ++ignored;
+        }
+    };
+    auto *callback = reinterpret_cast<libssh2_cb_generic *>(&ignore::callback);
+    CHECK(c.session.callback_set2(LIBSSH2_CALLBACK_IGNORE, callback) == nullptr);  // none before
+    CHECK(c.session.callback_set2(LIBSSH2_CALLBACK_IGNORE, nullptr) == callback);  // it was set
+}
+#endif

@@ -656,3 +656,34 @@ TEST_CASE("sftp round trip: write, read back, stat, readdir, rename, unlink") {
     CHECK(sftp.stat(renamed.c_str(), &attrs) != 0);
     REQUIRE(sftp.rmdir(dir.c_str()) == 0);
 }
+
+#if LIBSSH2_VERSION_NUM >= 0x010b01  // API libssh2 1.11 added (scripts/test builds a 1.11.1)
+TEST_CASE("1.11: sftp posix_rename and open_r") {
+    auto c = test_support::login();
+    libssh2::sftp sftp = libssh2::sftp::init(c.session);
+    REQUIRE(sftp);
+    const std::string from = sshd().dir + "/posix-rename-from", to = sshd().dir + "/posix-rename-to";
+    {
+        LIBSSH2_SFTP_ATTRIBUTES attrs{};
+        libssh2::sftp_handle file = sftp.open_r(from.c_str(), LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT, 0600, &attrs);
+        REQUIRE(file);
+        REQUIRE(file.write("abc", 3) == 3);
+    }
+    REQUIRE(sftp.posix_rename(from.c_str(), to.c_str()) == 0);
+    // The _ex forms with explicit lengths: back again, and open_ex_r of the renamed file.
+    REQUIRE(sftp.posix_rename_ex(to.c_str(), to.size(), from.c_str(), from.size()) == 0);
+    REQUIRE(sftp.posix_rename_ex(from.c_str(), from.size(), to.c_str(), to.size()) == 0);
+    {
+        LIBSSH2_SFTP_ATTRIBUTES opened{};
+        libssh2::sftp_handle file = sftp.open_ex_r(to.c_str(), to.size(), LIBSSH2_FXF_READ, 0, LIBSSH2_SFTP_OPENFILE, &opened);
+        REQUIRE(file);
+        char buffer[8];
+        CHECK(file.read(buffer, sizeof buffer) == 3);
+    }
+    LIBSSH2_SFTP_ATTRIBUTES attrs{};
+    REQUIRE(sftp.stat(to.c_str(), &attrs) == 0);
+    CHECK(attrs.filesize == 3);
+    CHECK(sftp.stat(from.c_str(), &attrs) != 0);
+    CHECK(sftp.unlink(to.c_str()) == 0);
+}
+#endif

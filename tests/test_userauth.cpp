@@ -491,3 +491,24 @@ TEST_CASE("hostbased_fromfile and hostbased_fromfile_ex: ~/.shosts and ~/.ssh/kn
                                                     server.client_hostname.c_str()) == 0);
     }
 }
+
+#if LIBSSH2_VERSION_NUM >= 0x010b01  // API libssh2 1.11 added (scripts/test builds a 1.11.1)
+TEST_CASE("1.11: userauth banner is missing when sshd has none") {
+    auto c = test_support::login();
+    char *banner = nullptr;
+    CHECK(libssh2::userauth::banner(c.session, &banner) == LIBSSH2_ERROR_MISSING_USERAUTH_BANNER);
+}
+
+TEST_CASE("1.11: userauth banner reads back the banner sshd sends before authentication") {
+    const auto &server = test_support::sshd_password();  // the server with a Banner
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    auto c = test_support::handshake(server);
+    char *banner = nullptr;
+    CHECK(libssh2::userauth::banner(c.session, &banner) == LIBSSH2_ERROR_MISSING_USERAUTH_BANNER);  // none yet
+    REQUIRE(libssh2::userauth::list(c.session, server.password_user.c_str(),
+                                    static_cast<unsigned>(server.password_user.size())) != nullptr);
+    REQUIRE(libssh2::userauth::banner(c.session, &banner) == 0);
+    REQUIRE(banner != nullptr);
+    CHECK(std::string(banner) == "libssh2-hpp test banner\n");
+}
+#endif
