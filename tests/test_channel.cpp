@@ -36,11 +36,7 @@ using clock_type = std::chrono::steady_clock;
 // Every blocking libssh2 call of these tests gives up after this long (LIBSSH2_ERROR_TIMEOUT).
 constexpr long session_timeout_ms = 20000;
 
-test_support::connection login() {
-    test_support::connection c = test_support::login();
-    c.session.set_timeout(session_timeout_ms);
-    return c;
-}
+test_support::connection login() { return test_support::login(session_timeout_ms); }
 
 // Reads stream_id until EOF (read returns 0); a negative return fails the test.
 std::string read_all(libssh2::channel &channel, int stream_id) {

@@ -40,11 +40,7 @@ const char *name_of(sender how) {
 
 const size_t sizes[] = {0, 1, 1024 * 1024 + 1};
 
-test_support::connection login() {
-    test_support::connection c = test_support::login();
-    c.session.set_timeout(30000);  // no blocking call waits longer
-    return c;
-}
+test_support::connection login() { return test_support::login(30000); }  // no blocking call waits longer
 
 // The umask of the server's sessions: scp -t creates files with mode & ~umask.
 mode_t remote_umask(libssh2::session &session) {

@@ -37,6 +37,12 @@ connection login() {
     return c;
 }
 
+connection login(long timeout_ms) {
+    connection c = login();
+    c.session.set_timeout(timeout_ms);
+    return c;
+}
+
 connection login(const sshd_password_server &server) {
     connection c = handshake(server);
     if (libssh2::userauth::password(c.session, server.password_user.c_str(), server.password.c_str()) != 0)

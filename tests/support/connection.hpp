@@ -38,6 +38,9 @@ connection handshake();
 
 // handshake() plus public-key authentication with the fixture's ed25519 key.
 connection login();
+// The same, then no blocking call of the session waits longer than timeout_ms
+// (LIBSSH2_ERROR_TIMEOUT instead).
+connection login(long timeout_ms);
 
 // handshake(server) plus password authentication as the password server's own
 // unprivileged user.
