@@ -415,7 +415,7 @@ TEST_CASE("keyboard_interactive and keyboard_interactive_ex answer PAM's passwor
         context.answer = server.password;
         REQUIRE(libssh2::userauth::keyboard_interactive(c.session, user.c_str(), answer_prompts) == 0);
         CHECK(libssh2::userauth::authenticated(c.session) == 1);
-        REQUIRE(context.prompts.size() == 1);  // pam_unix asks once, without echo
+        REQUIRE(context.prompts.size() == 1);  // pam_unix (pam_matrix with cwrap) asks once, without echo
         CHECK(context.prompts[0] == "Password: ");
         CHECK(context.echo[0] == 0);
         CHECK(remote_user(c.session) == user + "\n");

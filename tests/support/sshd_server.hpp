@@ -52,10 +52,11 @@ void stop_sshd();
 
 // A second, separate server in test-sshd's password-user mode (setup --password-user):
 // besides the fixture's keys for `user` it has a user of its own, `password_user`, that
-// exists only inside that sshd's private mount namespace, and accepts password,
-// keyboard-interactive (PAM) and host-based authentication for it. Needs root, unshare
-// and mount; where the machine cannot provide them, skip_reason says why and the tests
-// skip (every other field is then empty).
+// exists only for that sshd (and its sessions: in its private mount namespace, or through
+// nss_wrapper/pam_wrapper where unshare is refused), and accepts password,
+// keyboard-interactive (PAM) and host-based authentication for it. Needs root, and unshare
+// or the cwrap libraries; where the machine cannot provide them, skip_reason says why and
+// the tests skip (every other field is then empty).
 struct sshd_password_server : sshd_server {
     std::string skip_reason;
     std::string password_user;    // exists only for this sshd
