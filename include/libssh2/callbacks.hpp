@@ -793,7 +793,6 @@ inline int publickey(::libssh2::session &session, const char *username, const un
 }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-#if LIBSSH2_VERSION_NUM >= 0x010b00
 // libssh2_userauth_publickey_sk, with a C++ callable as sign_callback, called as
 // int(LIBSSH2_SESSION *session, LIBSSH2_SK_SIG_INFO *sig_info, const unsigned char *data, size_t data_len, int
 // algorithm, uint8_t flags, const char *application, const unsigned char *key_handle, size_t key_handle_len) during
@@ -835,7 +834,6 @@ inline int publickey_sk(::libssh2::session &session, const char *username, size_
     if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
     return rc;
 }
-#endif
 #endif
 
 }  // namespace userauth
