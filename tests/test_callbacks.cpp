@@ -33,25 +33,6 @@ using test_support::read_file;
 
 namespace {
 
-// SSH wire strings: uint32 length + bytes.
-struct reader {
-    const std::vector<unsigned char> &data;
-    size_t at = 0;
-    uint32_t u32() {
-        if (at + 4 > data.size()) throw std::runtime_error("truncated key");
-        const uint32_t v = uint32_t(data[at]) << 24 | uint32_t(data[at + 1]) << 16 | uint32_t(data[at + 2]) << 8 | data[at + 3];
-        at += 4;
-        return v;
-    }
-    std::vector<unsigned char> string() {
-        const uint32_t n = u32();
-        if (at + n > data.size()) throw std::runtime_error("truncated key");
-        std::vector<unsigned char> s(data.begin() + long(at), data.begin() + long(at + n));
-        at += n;
-        return s;
-    }
-};
-
 // The unencrypted OpenSSH ed25519 key at path: its public blob and a signer of SSH signatures.
 struct ed25519_key {
     std::vector<unsigned char> public_blob;
@@ -66,14 +47,14 @@ struct ed25519_key {
         static const char magic[] = "openssh-key-v1";
         if (blob.size() < sizeof magic || std::memcmp(blob.data(), magic, sizeof magic) != 0)
             throw std::runtime_error("not an OpenSSH private key");
-        reader r{blob, sizeof magic};
+        test_support::wire_reader r{blob, sizeof magic};
         if (r.string() != std::vector<unsigned char>{'n', 'o', 'n', 'e'}) throw std::runtime_error("encrypted key");
         r.string();  // kdf name
         r.string();  // kdf options
         if (r.u32() != 1) throw std::runtime_error("several keys");
         public_blob = r.string();
         const std::vector<unsigned char> secret = r.string();
-        reader s{secret};
+        test_support::wire_reader s{secret};
         if (s.u32() != s.u32()) throw std::runtime_error("bad check bytes");
         s.string();  // "ssh-ed25519"
         s.string();  // public key

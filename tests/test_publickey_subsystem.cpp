@@ -297,42 +297,25 @@ TEST_CASE("publickey: a subsystem sshd lacks is refused; init on the same sessio
 
 namespace {
 
-// RFC 4251 encodings, for talking to the subsystem without libssh2's publickey code.
-std::string wire_uint32(std::uint32_t n) {
-    return {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
+// A request for talking to the subsystem without libssh2's publickey code: its name and, if
+// given, a uint32 (RFC 4251 encodings).
+std::string request_fields(const std::string &name, std::optional<std::uint32_t> number = std::nullopt) {
+    std::string fields;
+    test_support::put_string(fields, name);
+    if (number) test_support::put_u32(fields, *number);
+    return fields;
 }
-std::string wire_string(const std::string &s) { return wire_uint32(static_cast<std::uint32_t>(s.size())) + s; }
-
-// One packet of the subsystem's answer, its fields read in order.
-struct wire_packet {
-    std::string data;
-    std::size_t pos = 0;
-    std::uint32_t uint32() {
-        REQUIRE(pos + 4 <= data.size());
-        std::uint32_t n = 0;
-        for (int i = 0; i < 4; ++i) n = n << 8 | static_cast<unsigned char>(data[pos++]);
-        return n;
-    }
-    std::string string() {
-        const std::uint32_t size = uint32();
-        REQUIRE(pos + size <= data.size());
-        pos += size;
-        return data.substr(pos - size, size);
-    }
-    bool boolean() {
-        REQUIRE(pos < data.size());
-        return data[pos++] != 0;
-    }
-};
 
 // Sends one request: uint32 length, then its fields.
 void send_request(libssh2::channel &channel, const std::string &fields) {
-    const std::string request = wire_uint32(static_cast<std::uint32_t>(fields.size())) + fields;
+    std::string request;
+    test_support::put_string(request, fields);
     REQUIRE(channel.write(request.data(), request.size()) == static_cast<ssize_t>(request.size()));
 }
 
-// Reads one answer packet (the blocking channel read waits, bounded by the session timeout).
-wire_packet read_packet(libssh2::channel &channel) {
+// Reads one answer packet, without its length (the blocking channel read waits, bounded by
+// the session timeout).
+std::string read_packet(libssh2::channel &channel) {
     std::string bytes;
     std::size_t expected = 4;
     char buffer[1024];
@@ -340,9 +323,10 @@ wire_packet read_packet(libssh2::channel &channel) {
         const ssize_t n = channel.read(buffer, std::min(sizeof buffer, expected - bytes.size()));
         REQUIRE(n > 0);
         bytes.append(buffer, static_cast<std::size_t>(n));
-        if (expected == 4 && bytes.size() == 4) expected += wire_packet{bytes}.uint32();
+        if (expected == 4 && bytes.size() == 4)
+            expected += test_support::get_u32(reinterpret_cast<const unsigned char *>(bytes.data()));
     }
-    return {bytes.substr(4)};
+    return bytes.substr(4);
 }
 
 }  // namespace
@@ -355,37 +339,42 @@ TEST_CASE("publickey subsystem: the RFC 4819 answers libssh2 never asks for, on 
         libssh2::channel channel = libssh2::channel::open_session(c.session);
         REQUIRE(channel);
         REQUIRE(channel.subsystem("publickey") == 0);
-        send_request(channel, wire_string("version") + wire_uint32(1));
-        wire_packet status = read_packet(channel);
+        send_request(channel, request_fields("version", 1));
+        const std::string status_packet = read_packet(channel);
+        test_support::wire_reader status{status_packet};
         CHECK(status.string() == "status");
-        CHECK(status.uint32() == 3);  // SSH_PUBLICKEY_VERSION_NOT_SUPPORTED
+        CHECK(status.u32() == 3);  // SSH_PUBLICKEY_VERSION_NOT_SUPPORTED
         CHECK(status.string() == "version not supported");
         CHECK(status.string() == "en");  // language tag
-        CHECK(status.pos == status.data.size());
+        CHECK(status.at == status_packet.size());
         CHECK(channel.wait_eof() == 0);
     }
     SECTION("version 2, then listattributes and a request the RFC does not define") {
         libssh2::channel channel = libssh2::channel::open_session(c.session);
         REQUIRE(channel);
         REQUIRE(channel.subsystem("publickey") == 0);
-        send_request(channel, wire_string("version") + wire_uint32(2));
-        wire_packet version = read_packet(channel);
+        send_request(channel, request_fields("version", 2));
+        const std::string version_packet = read_packet(channel);
+        test_support::wire_reader version{version_packet};
         CHECK(version.string() == "version");
-        CHECK(version.uint32() == 2);
+        CHECK(version.u32() == 2);
 
-        send_request(channel, wire_string("listattributes"));
-        wire_packet attribute = read_packet(channel);
+        send_request(channel, request_fields("listattributes"));
+        const std::string attribute_packet = read_packet(channel);
+        test_support::wire_reader attribute{attribute_packet};
         CHECK(attribute.string() == "attribute");
         CHECK(attribute.string() == "comment");
         CHECK_FALSE(attribute.boolean());  // compulsory: no
-        wire_packet done = read_packet(channel);
+        const std::string done_packet = read_packet(channel);
+        test_support::wire_reader done{done_packet};
         CHECK(done.string() == "status");
-        CHECK(done.uint32() == 0);  // SSH_PUBLICKEY_SUCCESS
+        CHECK(done.u32() == 0);  // SSH_PUBLICKEY_SUCCESS
 
-        send_request(channel, wire_string("rename"));
-        wire_packet status = read_packet(channel);
+        send_request(channel, request_fields("rename"));
+        const std::string status_packet = read_packet(channel);
+        test_support::wire_reader status{status_packet};
         CHECK(status.string() == "status");
-        CHECK(status.uint32() == 8);  // SSH_PUBLICKEY_REQUEST_NOT_SUPPORTED
+        CHECK(status.u32() == 8);  // SSH_PUBLICKEY_REQUEST_NOT_SUPPORTED
         CHECK(status.string() == "request not supported");
         CHECK(status.string() == "en");
     }

@@ -107,10 +107,10 @@ int sign_with_agent(LIBSSH2_SESSION *, unsigned char **sig, size_t *sig_len, con
         // The agent answers with an SSH signature blob: string algorithm, string signature.
         const std::vector<unsigned char> blob =
             context->agent->sign(context->key_blob.data(), context->key_blob.size(), data, data_len);
-        size_t offset = 0;
-        const auto algorithm = test_support::ssh_agent::get_string(blob, offset);
+        test_support::wire_reader fields{blob};
+        const auto algorithm = fields.string();
         context->algorithm.assign(algorithm.begin(), algorithm.end());
-        raw = test_support::ssh_agent::get_string(blob, offset);
+        raw = fields.string();
     } catch (...) {
         return -1;
     }
@@ -299,22 +299,20 @@ TEST_CASE("publickey with a sign callback: libssh2 asks for the RFC 4252 data, a
         // The data signed: string session id, byte SSH_MSG_USERAUTH_REQUEST, string user,
         // string "ssh-connection", string "publickey", bool TRUE, string algorithm, string key.
         const std::vector<unsigned char> &data = context.data;
-        size_t offset = 0;
+        test_support::wire_reader fields{data};
         auto next_string = [&] {
-            auto value = test_support::ssh_agent::get_string(data, offset);
+            auto value = fields.string();
             return std::string(value.begin(), value.end());
         };
         CHECK(next_string().size() == 32);  // the session id: a SHA-256 exchange hash (curve25519-sha256)
-        REQUIRE(offset + 1 <= data.size());
-        CHECK(data[offset++] == 50);  // SSH_MSG_USERAUTH_REQUEST
+        CHECK(fields.byte() == 50);  // SSH_MSG_USERAUTH_REQUEST
         CHECK(next_string() == s.user);
         CHECK(next_string() == "ssh-connection");
         CHECK(next_string() == "publickey");
-        REQUIRE(offset + 1 <= data.size());
-        CHECK(data[offset++] == 1);
+        CHECK(fields.byte() == 1);  // bool TRUE
         CHECK(next_string() == "ssh-ed25519");
         CHECK(next_string() == std::string(context.key_blob.begin(), context.key_blob.end()));
-        CHECK(offset == data.size());
+        CHECK(fields.at == data.size());
         CHECK(remote_user(c.session) == s.user + "\n");
     }
     {

@@ -78,19 +78,56 @@ inline std::string base64_unpadded(const unsigned char *data, size_t length) {
     return out;
 }
 
-// SSH wire encoding (RFC 4251 section 5): a big-endian uint32, a string as uint32 length + bytes.
-inline void put_u32(std::vector<unsigned char> &out, std::uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<unsigned char>(value >> shift));
+// SSH wire encoding (RFC 4251 section 5): a big-endian uint32, a string as uint32 length +
+// bytes; into and out of a std::vector<unsigned char> or a std::string.
+template <class Bytes>
+void put_u32(Bytes &out, std::uint32_t value) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<typename Bytes::value_type>(value >> shift));
 }
-inline void put_string(std::vector<unsigned char> &out, const unsigned char *data, std::size_t length) {
+template <class Bytes>
+void put_string(Bytes &out, const unsigned char *data, std::size_t length) {
     put_u32(out, static_cast<std::uint32_t>(length));
-    out.insert(out.end(), data, data + length);
+    for (std::size_t i = 0; i < length; ++i) out.push_back(static_cast<typename Bytes::value_type>(data[i]));
 }
-inline void put_string(std::vector<unsigned char> &out, const std::string &text) {
+template <class Bytes, class Text>
+void put_string(Bytes &out, const Text &text) {
     put_string(out, reinterpret_cast<const unsigned char *>(text.data()), text.size());
 }
-inline void put_string(std::vector<unsigned char> &out, const std::vector<unsigned char> &bytes) {
-    put_string(out, bytes.data(), bytes.size());
+
+inline std::uint32_t get_u32(const unsigned char *bytes) {
+    return std::uint32_t(bytes[0]) << 24 | std::uint32_t(bytes[1]) << 16 | std::uint32_t(bytes[2]) << 8 | bytes[3];
 }
+
+// Reads SSH wire fields in order from data (kept by reference); a field past the end
+// throws std::runtime_error.
+template <class Bytes>
+struct wire_reader {
+    const Bytes &data;
+    std::size_t at = 0;
+
+    std::uint32_t u32() {
+        need(4);
+        at += 4;
+        return get_u32(reinterpret_cast<const unsigned char *>(data.data()) + at - 4);
+    }
+    Bytes string() {
+        const std::uint32_t size = u32();
+        need(size);
+        at += size;
+        return Bytes(data.begin() + static_cast<std::ptrdiff_t>(at - size), data.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    unsigned char byte() {
+        need(1);
+        return static_cast<unsigned char>(data[at++]);
+    }
+    bool boolean() { return byte() != 0; }
+
+private:
+    void need(std::size_t size) const {
+        if (data.size() - at < size) throw std::runtime_error("truncated SSH wire data");
+    }
+};
+template <class Bytes>
+wire_reader(const Bytes &, std::size_t = 0) -> wire_reader<Bytes>;
 
 }  // namespace test_support

@@ -102,21 +102,7 @@ public:
             throw std::runtime_error("ssh_agent: sign request refused (reply type " +
                                      std::to_string(reply.empty() ? -1 : reply[0]) + ")");
         }
-        std::size_t offset = 1;
-        return get_string(reply, offset);
-    }
-
-    // Reads an SSH string (uint32 length, bytes) at offset and advances it.
-    static std::vector<unsigned char> get_string(const std::vector<unsigned char> &buffer, std::size_t &offset) {
-        if (buffer.size() < offset + 4) throw std::runtime_error("ssh_agent: truncated string length");
-        const std::uint32_t length = std::uint32_t(buffer[offset]) << 24 | std::uint32_t(buffer[offset + 1]) << 16 |
-                                     std::uint32_t(buffer[offset + 2]) << 8 | std::uint32_t(buffer[offset + 3]);
-        offset += 4;
-        if (buffer.size() - offset < length) throw std::runtime_error("ssh_agent: truncated string");
-        std::vector<unsigned char> value(buffer.begin() + static_cast<std::ptrdiff_t>(offset),
-                                         buffer.begin() + static_cast<std::ptrdiff_t>(offset + length));
-        offset += length;
-        return value;
+        return wire_reader{reply, 1}.string();  // after the message type: the signature
     }
 
 private:
@@ -163,8 +149,7 @@ private:
             write_all(fd, framed.data(), framed.size());
             unsigned char header[4];
             read_all(fd, header, 4);
-            const std::uint32_t length = std::uint32_t(header[0]) << 24 | std::uint32_t(header[1]) << 16 |
-                                         std::uint32_t(header[2]) << 8 | std::uint32_t(header[3]);
+            const std::uint32_t length = get_u32(header);
             if (length > 256 * 1024) throw std::runtime_error("ssh_agent: oversized reply");
             std::vector<unsigned char> reply(length);
             read_all(fd, reply.data(), length);

@@ -43,7 +43,7 @@ struct waiting {
 template <class Wrapper>
 waiting session_waiting(const Wrapper &wrapper) noexcept {
     node *session_node = root(access::node_of(wrapper));
-    const long timeout = libssh2_session_get_timeout(access::node_of(wrapper)->session);
+    const long timeout = libssh2_session_get_timeout(io_session_of(wrapper));
     return {session_node ? session_node->socket : LIBSSH2_INVALID_SOCKET, timeout > 0 ? timeout : -1};
 }
 
@@ -67,7 +67,7 @@ private:
 // need the other's data read first (each has its own window), so neither is read blocking.
 inline channel_output read_all(channel &ch, streams which, waiting w, std::error_code *ec) {
     if (ec) ec->clear();
-    LIBSSH2_SESSION *session = access::node_of(ch)->session;
+    LIBSSH2_SESSION *session = io_session_of(ch);
     channel_output output;
     char buffer[32768];
     for (;;) {
@@ -96,7 +96,7 @@ inline channel_output read_all(channel &ch, streams which, waiting w, std::error
 
 inline void write_all(channel &ch, std::string_view data, waiting w, std::error_code *ec) {
     if (ec) ec->clear();
-    LIBSSH2_SESSION *session = access::node_of(ch)->session;
+    LIBSSH2_SESSION *session = io_session_of(ch);
     while (!data.empty()) {
         const ssize_t n = ch.write(data.data(), data.size());
         if (n > 0) {
@@ -112,7 +112,7 @@ inline void write_all(channel &ch, std::string_view data, waiting w, std::error_
 
 inline std::string read_all(sftp_handle &file, waiting w, std::error_code *ec) {
     if (ec) ec->clear();
-    LIBSSH2_SESSION *session = access::node_of(file)->session;
+    LIBSSH2_SESSION *session = io_session_of(file);
     std::string data;
     // A large read lets libssh2 keep several requests in flight.
     const std::size_t chunk = 256 * 1024;
@@ -133,7 +133,7 @@ inline std::string read_all(sftp_handle &file, waiting w, std::error_code *ec) {
 
 inline void write_all(sftp_handle &file, std::string_view data, waiting w, std::error_code *ec) {
     if (ec) ec->clear();
-    LIBSSH2_SESSION *session = access::node_of(file)->session;
+    LIBSSH2_SESSION *session = io_session_of(file);
     while (!data.empty()) {
         const ssize_t n = file.write(data.data(), data.size());
         if (n > 0) {
@@ -149,7 +149,7 @@ inline void write_all(sftp_handle &file, std::string_view data, waiting w, std::
 
 inline std::optional<std::string> exit_signal(channel &ch, std::error_code *ec) {
     if (ec) ec->clear();
-    LIBSSH2_SESSION *session = access::node_of(ch)->session;
+    LIBSSH2_SESSION *session = io_session_of(ch);
     char *signal = nullptr;
     std::size_t length = 0;
     if (const int rc = ch.get_exit_signal(&signal, &length, nullptr, nullptr, nullptr, nullptr); rc != 0) {
@@ -168,12 +168,12 @@ inline std::optional<std::string> exit_signal(channel &ch, std::error_code *ec) 
 // Blocking session: waits as long as the session's timeout (session.set_timeout; 0: no limit)
 // on the socket given to handshake(); the session is switched to non-blocking meanwhile.
 inline channel_output read_all(channel &ch, streams which) {
-    LIBSSH2_SESSION *session = detail::access::node_of(ch)->session;
+    LIBSSH2_SESSION *session = detail::io_session_of(ch);
     const detail::non_blocking_scope scope(session);
     return detail::read_all(ch, which, detail::session_waiting(ch), nullptr);
 }
 inline channel_output read_all(channel &ch, streams which, std::error_code &ec) {
-    LIBSSH2_SESSION *session = detail::access::node_of(ch)->session;
+    LIBSSH2_SESSION *session = detail::io_session_of(ch);
     const detail::non_blocking_scope scope(session);
     return detail::read_all(ch, which, detail::session_waiting(ch), &ec);
 }
