@@ -15,7 +15,7 @@ in the C call (for a macro, in the call it expands to), or right before an array
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from .model import Binding, Method, Param, Scope, View
 
@@ -27,11 +27,11 @@ def _unsigned(p: Param) -> bool:
     return (p.canonical or p.type).strip() in _UNSIGNED and not p.callback and not p.array
 
 
-def _pointee(p: Param) -> Optional[Tuple[bool, str]]:
+def _pointee(p: Param, handles: FrozenSet[str]) -> Optional[Tuple[bool, str]]:
     """(const?, element type) of a single-level pointer parameter that may carry data; None
-    for anything else (handles, callbacks, pointers to pointers, void *)."""
+    for anything else (the binding's handles, callbacks, pointers to pointers, void *)."""
     text = p.type.strip()
-    if p.callback or p.array or not text.endswith("*") or p.raw_handle:
+    if p.callback or p.array or not text.endswith("*") or p.raw_handle in handles:
         return None
     inner = text[:-1].strip()
     if inner.endswith("*"):
@@ -52,8 +52,10 @@ def _call_order(m: Method) -> List[Optional[str]]:
     return [a.param if a.param in own else None for a in m.call_args]
 
 
-def views(m: Method) -> Tuple[View, ...]:
-    """The views of m's convenience overload, in parameter order; () when it needs none."""
+def views(m: Method, handles: FrozenSet[str] = frozenset()) -> Tuple[View, ...]:
+    """The views of m's convenience overload, in parameter order; () when it needs none.
+    handles: the raw handle types the binding owns ("LIBSSH2_CHANNEL"): a pointer to one is
+    an object, not data (an array of LIBSSH2_POLLFD is data)."""
     params: Dict[str, Param] = {p.name: p for p in m.params}
     order = _call_order(m)
     measured = {a.length_of for a in m.call_args if a.length_of}
@@ -64,7 +66,7 @@ def views(m: Method) -> Tuple[View, ...]:
             continue
         p = params[name]
         after = order[index + 1] if index + 1 < len(order) else None
-        pointee = _pointee(p)
+        pointee = _pointee(p, handles)
         if p.array and index > 0 and order[index - 1] and _unsigned(params[order[index - 1]]):
             count = order[index - 1]
             if count not in used:
@@ -87,23 +89,24 @@ def views(m: Method) -> Tuple[View, ...]:
     return tuple(found[p.name] for p in m.params if p.name in found)
 
 
-def _with_views(m: Method) -> Method:
+def _with_views(m: Method, handles: FrozenSet[str]) -> Method:
     # Only the methods that forward plainly (or make a handle) get one: a method that frees
     # its handle or remembers the socket takes no text or buffer.
     if m.releases or m.remembers_socket or m.abstract_slot:
         return m
-    return dataclasses.replace(m, views=views(m))
+    return dataclasses.replace(m, views=views(m, handles))
 
 
-def _scope_with_views(scope: Scope) -> Scope:
+def _scope_with_views(scope: Scope, handles: FrozenSet[str]) -> Scope:
     return dataclasses.replace(scope,
-                               instance_methods=tuple(_with_views(m) for m in scope.instance_methods),
-                               static_methods=tuple(_with_views(m) for m in scope.static_methods))
+                               instance_methods=tuple(_with_views(m, handles) for m in scope.instance_methods),
+                               static_methods=tuple(_with_views(m, handles) for m in scope.static_methods))
 
 
 def add_views(binding: Binding) -> Binding:
     """The binding with each method's views set."""
+    handles = frozenset(h.raw for h in binding.handle_classes)
     return dataclasses.replace(binding,
-                               classes=tuple(_scope_with_views(s) for s in binding.classes),
-                               namespaces=tuple(_scope_with_views(s) for s in binding.namespaces),
-                               free_functions=tuple(_with_views(m) for m in binding.free_functions))
+                               classes=tuple(_scope_with_views(s, handles) for s in binding.classes),
+                               namespaces=tuple(_scope_with_views(s, handles) for s in binding.namespaces),
+                               free_functions=tuple(_with_views(m, handles) for m in binding.free_functions))

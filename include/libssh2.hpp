@@ -2852,6 +2852,10 @@ inline int init(int flags) noexcept { return libssh2_init(flags); }
 inline int poll(LIBSSH2_POLLFD *fds, unsigned int nfds, long timeout_ms) noexcept {
     return libssh2_poll(fds, nfds, timeout_ms);
 }
+// libssh2_poll, taking fds as span<LIBSSH2_POLLFD>
+inline int poll(span<LIBSSH2_POLLFD> fds, long timeout_ms) noexcept {
+    return libssh2_poll(fds.data(), static_cast<unsigned int>(fds.size()), timeout_ms);
+}
 #endif
 
 // libssh2_version: return the libssh2 version number

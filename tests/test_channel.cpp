@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -752,6 +753,10 @@ TEST_CASE("poll_channel_read and libssh2::poll see pending output") {
     for (int i = 0; i < 100 && ready == 0; ++i) ready = libssh2::poll(&fd, 1, 100);
     CHECK(ready == 1);
     CHECK((fd.revents & LIBSSH2_POLLFD_POLLIN) != 0);
+    // The convenience overload: the descriptors as a range.
+    std::array<LIBSSH2_POLLFD, 1> fds{fd};
+    CHECK(libssh2::poll(fds, 0) == 1);
+    CHECK((fds[0].revents & LIBSSH2_POLLFD_POLLIN) != 0);
     CHECK(channel.poll_channel_read(0) == 1);
     REQUIRE(channel.wait_eof() == 0);
     CHECK(channel.poll_channel_read(1) == 1);  // extended data (or any data) queued

@@ -1715,6 +1715,7 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     {
         int (*function)(LIBSSH2_POLLFD *, unsigned int, long) noexcept = &libssh2::poll;
         (void)function({}, {}, {});
+        (void)libssh2::poll(std::vector<LIBSSH2_POLLFD>(), {});
     }
 #endif
     {

@@ -55,7 +55,13 @@ def test_handles_pointers_to_pointers_void_and_callbacks_take_no_view():
                 p("ptr", "void *"), p("len", "size_t"),
                 p("hosts", "LIBSSH2_KNOWNHOSTS *"), p("count", "unsigned int"),
                 p("cb", "void (*)(void)", callback="f"), p("cb_len", "unsigned int")])
-    assert views(m) == ()
+    assert views(m, frozenset({"LIBSSH2_KNOWNHOSTS"})) == ()
+
+
+def test_a_libssh2_structure_that_is_not_a_handle_is_data():
+    # libssh2_poll(LIBSSH2_POLLFD *fds, unsigned int nfds, long timeout)
+    m = method([p("fds", "LIBSSH2_POLLFD *"), p("nfds", "unsigned int"), p("timeout", "long")], receiver=None)
+    assert views(m, frozenset({"LIBSSH2_SESSION", "LIBSSH2_CHANNEL"})) == (View("span", "fds", "nfds", "LIBSSH2_POLLFD"),)
 
 
 def exec_macro():
