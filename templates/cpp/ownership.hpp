@@ -47,6 +47,10 @@ namespace detail {
 #ifndef LIBSSH2_HPP_ASSERT
 #ifdef NDEBUG
 #define LIBSSH2_HPP_ASSERT(condition, method) ((void)0)
+// With the check gone, a method reads its handle without testing for an empty object first
+// (checked()): one load, as C's handle in a register, instead of a test, a branch and a load.
+// bench/README.md has the figures (a cheap call: 3 instructions over C with the test, 1 without).
+#define LIBSSH2_HPP_UNCHECKED_HANDLES 1
 #else
 #define LIBSSH2_HPP_ASSERT(condition, method) ((condition) ? (void)0 : ::libssh2::detail::misuse(method))
 #endif
