@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The engine behind libssh2::asio::session: a non-blocking libssh2 session on an Asio TCP
+// socket, and the calls waiting on it. libssh2's non-blocking model is the same for every call:
+// it returns LIBSSH2_ERROR_EAGAIN (or an empty object with that last error), and the caller
+// waits on the socket in the directions libssh2_session_block_directions() names and calls
+// again. The engine does that for every pending call, on a strand, so that:
+// - calls on different objects (ten channels of one session, say) progress together;
+// - calls with one lock_key run one after the other: libssh2 keeps a call's state in its
+//   object (a channel's exec, an sftp's open, a session's channel open), and a second call of
+//   the same kind would continue the first one's state machine;
+// - a call that left a packet half sent (it blocked outbound) is the only one called until
+//   that packet is out: libssh2 refuses to send another one before (LIBSSH2_ERROR_BAD_USE);
+// - no call waits for bytes another call already read: one call's read can take in packets for
+//   another channel, so while any call read bytes after another call blocked, the round of
+//   calls runs again before the engine waits on the socket. A LIBSSH2_CALLBACK_RECV callback
+//   counts the bytes: the engine owns the session's recv callback.
+#ifndef LIBSSH2_HPP_ASIO_ENGINE
+#define LIBSSH2_HPP_ASIO_ENGINE
+
+#include "config.hpp"
+
+#ifdef _WIN32
+#include <winsock2.h>
+#else
+#include <poll.h>
+#include <sys/socket.h>
+#include <cerrno>
+#endif
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <system_error>
+#include <utility>
+
+namespace libssh2::asio::detail {
+
+using clock = std::chrono::steady_clock;
+
+// What a pending call locks while it is in progress: libssh2's state for one kind of call on
+// one object. Channels have two lanes more, for their reads and their writes, whose states
+// libssh2 keeps apart from each other and from the channel's other calls.
+enum class lane { whole, reading, writing };
+
+struct lock_key {
+    const void *object = nullptr;
+    lane part = lane::whole;
+    friend bool operator==(const lock_key &a, const lock_key &b) noexcept {
+        return a.object == b.object && a.part == b.part;
+    }
+};
+
+// One call waiting in the engine, type-erased. step() calls libssh2 once: false when it would
+// block; true when finished (with a result, or a failure, to deliver). key() may change after a
+// step (a composed operation moves from the session to the channel it opened).
+class pending_call {
+public:
+    virtual ~pending_call() = default;
+    virtual lock_key key() const noexcept = 0;
+    virtual bool step() = 0;
+    // Hands the result to the completion handler (through its executor); stopped: the
+    // cancellation or timeout that ended the call instead.
+    virtual void deliver(std::error_code stopped) = 0;
+
+    std::uint64_t id = 0;
+    bool started = false;          // stepped once and blocked: libssh2 holds its state
+    std::error_code stop_reason;   // set by a cancellation or the deadline
+    clock::time_point deadline = clock::time_point::max();
+};
+
+// Bytes received by the session being stepped on this thread (the recv callback adds to it).
+inline thread_local std::uint64_t *bytes_received = nullptr;
+
+// libssh2's own recv, counting: the negative errno on failure, as libssh2 expects.
+inline ssize_t counting_recv(libssh2_socket_t sock, void *buffer, size_t length, int flags, void **) {
+#ifdef _WIN32
+    const int n = ::recv(sock, static_cast<char *>(buffer), static_cast<int>(length), flags);
+    if (n < 0) {
+        const int error = WSAGetLastError();
+        return error == WSAEWOULDBLOCK ? -EAGAIN : -ECONNRESET;
+    }
+#else
+    const ssize_t n = ::recv(sock, buffer, length, flags);
+    if (n < 0) return errno == EINTR || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+#endif
+    if (bytes_received) *bytes_received += static_cast<std::uint64_t>(n);
+    return n;
+}
+
+// Whether the socket is ready now (a level check: Asio's reactor reports edges, and an edge
+// taken in before the engine waited would not come again).
+inline bool ready_now(libssh2_socket_t sock, bool for_writing) noexcept {
+#ifdef _WIN32
+    WSAPOLLFD p{};
+    p.fd = sock;
+    p.events = for_writing ? POLLOUT : POLLIN;
+    return ::WSAPoll(&p, 1, 0) > 0;
+#else
+    pollfd p{};
+    p.fd = sock;
+    p.events = for_writing ? POLLOUT : POLLIN;
+    return ::poll(&p, 1, 0) > 0;
+#endif
+}
+
+class engine : public std::enable_shared_from_this<engine> {
+public:
+    explicit engine(const net::any_io_executor &executor)
+        : strand_(net::make_strand(executor)), socket_(strand_), timer_(strand_), ssh_(libssh2::session::init()) {
+        if (!ssh_) throw std::bad_alloc();
+        ssh_.set_blocking(0);
+        void *recv = reinterpret_cast<void *>(&counting_recv);
+#if LIBSSH2_VERSION_NUM >= 0x010b01
+        libssh2_session_callback_set2(ssh_.get(), LIBSSH2_CALLBACK_RECV, reinterpret_cast<libssh2_cb_generic *>(recv));
+#else
+        libssh2_session_callback_set(ssh_.get(), LIBSSH2_CALLBACK_RECV, recv);
+#endif
+    }
+    engine(const engine &) = delete;
+    engine &operator=(const engine &) = delete;
+    // The session goes first (its teardown is bounded by ssh().set_teardown_timeout), then
+    // the socket it said goodbye on.
+    ~engine() = default;
+
+    net::strand<net::any_io_executor> &strand() noexcept { return strand_; }
+    net::ip::tcp::socket &socket() noexcept { return socket_; }
+    libssh2::session &ssh() noexcept { return ssh_; }
+    void set_timeout(std::chrono::milliseconds timeout) noexcept { timeout_ = timeout; }
+    std::chrono::milliseconds timeout() const noexcept { return timeout_; }
+
+    // Takes a call in (from any thread): it is first stepped on the strand, never inside the
+    // initiating function.
+    void start(std::unique_ptr<pending_call> call) {
+        net::post(strand_, [self = shared_from_this(), call = std::move(call)]() mutable {
+            call->id = ++self->last_id_;
+            if (self->timeout_.count() > 0) call->deadline = clock::now() + self->timeout_;
+            if (self->closed_) {
+                call->deliver(net::error::operation_aborted);
+                return;
+            }
+            self->calls_.push_back(std::move(call));
+            self->run_round();
+        });
+    }
+
+    // Stops the call id, from a cancellation slot (any thread). A call libssh2 holds state for
+    // (started) stops only for terminal cancellation: its object is then left unusable.
+    void stop(std::uint64_t id, bool terminal) {
+        net::post(strand_, [self = shared_from_this(), id, terminal] {
+            for (auto &call : self->calls_)
+                if (call->id == id && (!call->started || terminal)) {
+                    call->stop_reason = net::error::operation_aborted;
+                    self->run_round();
+                    return;
+                }
+        });
+    }
+
+    // Stops every call (operation_aborted); closing, refuses new ones too: the owner is gone.
+    void stop_all(bool closing) {
+        net::post(strand_, [self = shared_from_this(), closing] {
+            self->closed_ = self->closed_ || closing;
+            for (auto &call : self->calls_) call->stop_reason = net::error::operation_aborted;
+            self->run_round();
+            if (!closing) return;
+            error_code ignored;
+            self->timer_.cancel();
+            self->socket_.cancel(ignored);
+        });
+    }
+    void close() { stop_all(true); }
+
+private:
+    // Steps every call that may run, again while that can change what another would find.
+    void run_round() {
+        for (int pass = 0; pass < 64; ++pass)
+            if (!round()) break;
+        settle();
+    }
+
+    // One pass over the calls, in the order they came. Returns whether to pass again.
+    bool round() {
+        bool again = false;
+        bool blocked_one = false;
+        std::uint64_t received_after_block = 0;
+        const auto now = clock::now();
+        std::uint64_t received = 0;
+        bytes_received = &received;
+        struct reset_counter {
+            ~reset_counter() { bytes_received = nullptr; }
+        } reset;
+        std::list<lock_key> taken;  // keys of the calls before this one: first come, first stepped
+        const auto is_taken = [&](const lock_key &key) {
+            for (const lock_key &k : taken)
+                if (k == key) return true;
+            return false;
+        };
+        for (auto it = calls_.begin(); it != calls_.end();) {
+            pending_call &call = **it;
+            if (!call.stop_reason && now >= call.deadline) call.stop_reason = make_error_code(errc::timeout);
+            if (call.stop_reason) {
+                if (outbound_ == &call) outbound_ = nullptr;
+                finish(it, call.stop_reason);
+                again = true;
+                continue;
+            }
+            const lock_key key = call.key();
+            if ((outbound_ && outbound_ != &call) || is_taken(key)) {
+                taken.push_back(key);
+                ++it;
+                continue;
+            }
+            taken.push_back(key);
+            const bool done = call.step();
+            if (done) {
+                if (outbound_ == &call) outbound_ = nullptr;
+                finish(it, {});
+                again = true;
+                continue;
+            }
+            call.started = true;
+            taken.push_back(call.key());
+            if (ssh_.block_directions() & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+                outbound_ = &call;
+            else if (outbound_ == &call)
+                outbound_ = nullptr;
+            if (!blocked_one) {
+                blocked_one = true;
+                received_after_block = received;
+            }
+            ++it;
+        }
+        // Bytes read after a call blocked may be that call's: step it again before waiting.
+        return again || (blocked_one && received != received_after_block);
+    }
+
+    void finish(std::list<std::unique_ptr<pending_call>>::iterator &it, std::error_code stopped) {
+        std::unique_ptr<pending_call> call = std::move(*it);
+        it = calls_.erase(it);
+        call->deliver(stopped);
+    }
+
+    // Waits for what the calls wait for: the socket (writable while a packet is half sent,
+    // else readable) and the earliest deadline.
+    void settle() {
+        arm_timer();
+        if (calls_.empty() || !socket_.is_open()) return;
+        const bool for_writing = outbound_ != nullptr;
+        bool &waiting = for_writing ? waiting_write_ : waiting_read_;
+        if (!waiting) {
+            waiting = true;
+            socket_.async_wait(for_writing ? net::ip::tcp::socket::wait_write : net::ip::tcp::socket::wait_read,
+                               [self = shared_from_this(), for_writing](const error_code &) {
+                                   (for_writing ? self->waiting_write_ : self->waiting_read_) = false;
+                                   self->run_round();
+                               });
+        }
+        if (!round_posted_ && ready_now(socket_.native_handle(), for_writing)) {
+            round_posted_ = true;
+            net::post(strand_, [self = shared_from_this()] {
+                self->round_posted_ = false;
+                self->run_round();
+            });
+        }
+    }
+
+    void arm_timer() {
+        clock::time_point earliest = clock::time_point::max();
+        for (const auto &call : calls_)
+            if (call->deadline < earliest) earliest = call->deadline;
+        if (earliest == armed_) return;
+        armed_ = earliest;
+        if (earliest == clock::time_point::max()) {
+            timer_.cancel();
+            return;
+        }
+        timer_.expires_at(earliest);
+        timer_.async_wait([self = shared_from_this()](const error_code &ec) {
+            if (ec == net::error::operation_aborted) return;
+            self->armed_ = clock::time_point::max();
+            self->run_round();
+        });
+    }
+
+    net::strand<net::any_io_executor> strand_;
+    net::ip::tcp::socket socket_;
+    net::steady_timer timer_;
+    libssh2::session ssh_;
+    std::list<std::unique_ptr<pending_call>> calls_;
+    pending_call *outbound_ = nullptr;  // the call whose packet is half sent
+    std::uint64_t last_id_ = 0;
+    std::chrono::milliseconds timeout_{0};
+    clock::time_point armed_ = clock::time_point::max();
+    bool waiting_read_ = false;
+    bool waiting_write_ = false;
+    bool round_posted_ = false;
+    bool closed_ = false;
+};
+
+}  // namespace libssh2::asio::detail
+
+#endif  // LIBSSH2_HPP_ASIO_ENGINE
