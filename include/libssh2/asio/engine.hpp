@@ -133,7 +133,6 @@ public:
     // initiating function.
     void start(std::unique_ptr<pending_call> call) {
         net::post(strand_, [self = shared_from_this(), call = std::move(call)]() mutable {
-            call->id = ++self->last_id_;
             if (self->timeout_.count() > 0) call->deadline = clock::now() + self->timeout_;
             if (self->closed_) {
                 call->deliver(net::error::operation_aborted);
@@ -198,7 +197,10 @@ private:
         };
         for (auto it = calls_.begin(); it != calls_.end();) {
             pending_call &call = **it;
-            if (!call.stop_reason && now >= call.deadline) call.stop_reason = make_error_code(errc::timeout);
+            if (!call.stop_reason && now >= call.deadline) {
+                call.stop_reason = make_error_code(errc::timeout);
+                cut();
+            }
             if (call.stop_reason) {
                 if (outbound_ == &call) outbound_ = nullptr;
                 finish(it, call.stop_reason);
@@ -235,6 +237,15 @@ private:
         return again || (blocked_one && received != received_after_block);
     }
 
+    // The server did not answer within an operation's time: the connection is cut, as a free
+    // cuts it after the teardown bound, so that the session's other operations fail at once and
+    // its frees do not wait (libssh2 may be mid-packet: the session is unusable anyway).
+    void cut() {
+        ssh_.set_teardown_timeout(0);
+        error_code ignored;
+        socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    }
+
     void finish(std::list<std::unique_ptr<pending_call>>::iterator &it, std::error_code stopped) {
         std::unique_ptr<pending_call> call = std::move(*it);
         it = calls_.erase(it);
@@ -245,7 +256,15 @@ private:
     // else readable) and the earliest deadline.
     void settle() {
         arm_timer();
-        if (calls_.empty() || !socket_.is_open()) return;
+        if (calls_.empty()) {
+            // Nothing left to wait for: a wait left pending would keep io_context::run() busy.
+            if (waiting_read_ || waiting_write_) {
+                error_code ignored;
+                socket_.cancel(ignored);
+            }
+            return;
+        }
+        if (!socket_.is_open()) return;
         const bool for_writing = outbound_ != nullptr;
         bool &waiting = for_writing ? waiting_write_ : waiting_read_;
         if (!waiting) {
@@ -289,7 +308,6 @@ private:
     libssh2::session ssh_;
     std::list<std::unique_ptr<pending_call>> calls_;
     pending_call *outbound_ = nullptr;  // the call whose packet is half sent
-    std::uint64_t last_id_ = 0;
     std::chrono::milliseconds timeout_{0};
     clock::time_point armed_ = clock::time_point::max();
     bool waiting_read_ = false;
