@@ -31,13 +31,20 @@ inline std::atomic<std::uint64_t> last_call_id{0};
 
 // The lock key (engine.hpp) of a call on an object: the state libssh2 keeps for it. Calls on
 // an sftp_handle use their sftp's (libssh2 keeps one read, write, ... state per SFTP session);
-// agent calls the session's (its userauth state).
-inline lock_key key_of(libssh2::session &s) noexcept { return {s.get(), lane::whole}; }
-inline lock_key key_of(channel &c) noexcept { return {c.get(), lane::whole}; }
+// agent calls the session's (its userauth state). The session's calls and a channel's (other
+// than its reads and writes) may send channel requests (sftp::init and scp send "subsystem" and
+// "exec"): they take the session's requests lock too.
+inline lock_key key_of(libssh2::session &s) noexcept { return {s.get(), lane::whole, s.get()}; }
+inline lock_key key_of(channel &c) noexcept {
+    return {c.get(), lane::whole, libssh2::detail::io_session_of(c)};
+}
 inline lock_key key_of(listener &l) noexcept { return {l.get(), lane::whole}; }
 inline lock_key key_of(sftp &s) noexcept { return {s.get(), lane::whole}; }
 inline lock_key key_of(sftp_handle &h) noexcept { return {libssh2::detail::io_sftp_of(h), lane::whole}; }
-inline lock_key key_of(agent &a) noexcept { return {libssh2::detail::io_session_of(a), lane::whole}; }
+inline lock_key key_of(agent &a) noexcept {
+    LIBSSH2_SESSION *session = libssh2::detail::io_session_of(a);
+    return {session, lane::whole, session};
+}
 inline lock_key key_of(publickey &p) noexcept { return {p.get(), lane::whole}; }
 inline lock_key key_of(knownhost &k) noexcept { return {k.get(), lane::whole}; }
 
@@ -74,13 +81,13 @@ public:
         : function_(std::move(function)), session_(session), key_(key), sftp_(sftp) {}
 
     lock_key key() const noexcept { return key_; }
-    bool step(std::error_code &ec) {
+    step_result step(std::error_code &ec) {
         // A stale LIBSSH2_ERROR_EAGAIN would make a null answer look like "would block".
         if constexpr (!std::is_integral_v<result_type>) libssh2_session_set_last_error(session_, 0, "");
         result_ = function_();
-        if (libssh2::detail::would_block(result_, session_)) return false;
+        if (libssh2::detail::would_block(result_, session_)) return step_result::blocked;
         ec = failure_of(result_, session_, sftp_);
-        return true;
+        return step_result::done;
     }
     result_type take() { return std::move(result_); }
 
@@ -92,7 +99,7 @@ private:
     result_type result_{};
 };
 
-// A pending call (engine.hpp) running Operation: key(), step(std::error_code &) -> finished,
+// A pending call (engine.hpp) running Operation: key(), step(std::error_code &) -> step_result,
 // take() -> result_type. Completes Handler with (error_code, result_type) through the
 // handler's executor, and keeps that executor's work until then.
 template <class Operation, class Handler>
@@ -115,7 +122,7 @@ public:
     }
 
     lock_key key() const noexcept override { return operation_.key(); }
-    bool step() override { return operation_.step(error_); }
+    step_result step() override { return operation_.step(error_); }
     void deliver(std::error_code stopped) override {
         auto slot = net::get_associated_cancellation_slot(handler_);
         if (slot.is_connected()) slot.clear();

@@ -39,13 +39,18 @@ public:
 
     lock_key key() const noexcept { return {ssh_->get(), lane::whole}; }
 
-    bool step(std::error_code &ec) {
+    result_type take() { return std::move(verification_); }
+    step_result step(std::error_code &ec) { return advance(ec) ? step_result::done : step_result::blocked; }
+
+private:
+    // One step of the stages; false: would block; true: finished, with ec set for a failure.
+    bool advance(std::error_code &ec) {
         switch (stage_) {
         case stage::handshake:
             if (const int rc = ssh_->handshake(socket_); rc != 0) return failed(rc, ec);
             if (!host_key_ok(ec)) return true;
             stage_ = first_login_stage();
-            return step(ec);
+            return advance(ec);
         case stage::key_file:
             return failed(userauth::publickey_fromfile(
                               *ssh_, options_.user, options_.public_key.empty() ? nullptr : options_.public_key.c_str(),
@@ -58,7 +63,7 @@ public:
             if (const int rc = agent_.connect(); rc != 0) return failed(rc, ec);
             if (const int rc = agent_.list_identities(); rc != 0) return failed(rc, ec);
             stage_ = stage::agent_next;
-            return step(ec);
+            return advance(ec);
         }
         case stage::agent_next:
             if (agent_.get_identity(&identity_, identity_) != 0) {  // none left (1), or a failure
@@ -66,7 +71,7 @@ public:
                 return true;
             }
             stage_ = stage::agent_login;
-            return step(ec);
+            return advance(ec);
         case stage::agent_login: {
             const int rc = agent_.userauth(options_.user.c_str(), identity_);
             if (rc == LIBSSH2_ERROR_EAGAIN) return false;
@@ -74,12 +79,11 @@ public:
             if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED && rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED)
                 return failed(rc, ec);
             stage_ = stage::agent_next;  // the server refused this key: the next one
-            return step(ec);
+            return advance(ec);
         }
         }
         return true;
     }
-    result_type take() { return std::move(verification_); }
 
 private:
     enum class stage { handshake, key_file, password, agent_connect, agent_next, agent_login };

@@ -33,6 +33,7 @@
 #include <memory>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace libssh2::asio::detail {
 
@@ -41,30 +42,67 @@ using clock = std::chrono::steady_clock;
 // What a pending call locks while it is in progress: libssh2's state for one kind of call on
 // one object. Channels have two lanes more, for their reads and their writes, whose states
 // libssh2 keeps apart from each other and from the channel's other calls.
-enum class lane { whole, reading, writing };
+//
+// A call that may send a channel request (exec, subsystem, setenv, pty, ...) also takes its
+// session's requests lock: libssh2 waits for the reply by type (SSH_MSG_CHANNEL_SUCCESS or
+// FAILURE) and, when the reply to another channel's request comes first, fails with -1 instead
+// of waiting on (libssh2 1.9 to 1.11.1, _libssh2_packet_requirev). One request at a time per
+// session, then.
+enum class lane { whole, reading, writing, requests };
 
 struct lock_key {
     const void *object = nullptr;
     lane part = lane::whole;
-    friend bool operator==(const lock_key &a, const lock_key &b) noexcept {
-        return a.object == b.object && a.part == b.part;
-    }
+    const void *requests_of = nullptr;  // the session whose requests lock it also takes, or null
 };
 
-// One call waiting in the engine, type-erased. step() calls libssh2 once: false when it would
-// block; true when finished (with a result, or a failure, to deliver). key() may change after a
-// step (a composed operation moves from the session to the channel it opened).
+// The locks the calls hold (those blocked in a stage: libssh2 keeps their state) and want
+// (those waiting, first come, first stepped), each with its call.
+class taken_locks {
+public:
+    // Whether another call holds or wants a lock that key needs.
+    bool blocks(const lock_key &key, const void *call) const noexcept {
+        for (const entry &e : entries_)
+            if (e.call != call && ((e.object == key.object && e.part == key.part) ||
+                                   (key.requests_of && e.object == key.requests_of && e.part == lane::requests)))
+                return true;
+        return false;
+    }
+    void take(const lock_key &key, const void *call) {
+        entries_.push_back({key.object, key.part, call});
+        if (key.requests_of) entries_.push_back({key.requests_of, lane::requests, call});
+    }
+
+private:
+    struct entry {
+        const void *object;
+        lane part;
+        const void *call;
+    };
+    std::vector<entry> entries_;
+};
+
+// What a step did: blocked (libssh2 would block: wait on the socket), done (a result, or a
+// failure, to deliver), moved (went on to a stage with another lock key: step again once the
+// locks allow).
+enum class step_result { blocked, done, moved };
+
+// One call waiting in the engine, type-erased. step() calls libssh2 once or more; key() may
+// change after a step that moved (a composed operation goes from the session to the channel it
+// opened).
 class pending_call {
 public:
     virtual ~pending_call() = default;
     virtual lock_key key() const noexcept = 0;
-    virtual bool step() = 0;
+    virtual step_result step() = 0;
     // Hands the result to the completion handler (through its executor); stopped: the
     // cancellation or timeout that ended the call instead.
     virtual void deliver(std::error_code stopped) = 0;
 
     std::uint64_t id = 0;
-    bool started = false;          // stepped once and blocked: libssh2 holds its state
+    bool started = false;  // stepped once and not done: libssh2 may hold its state
+    bool holds = false;    // blocked in a stage: holds held, the lock key of that stage
+    lock_key held;
     std::error_code stop_reason;   // set by a cancellation or the deadline
     clock::time_point deadline = clock::time_point::max();
 };
@@ -189,12 +227,9 @@ private:
         struct reset_counter {
             ~reset_counter() { bytes_received = nullptr; }
         } reset;
-        std::list<lock_key> taken;  // keys of the calls before this one: first come, first stepped
-        const auto is_taken = [&](const lock_key &key) {
-            for (const lock_key &k : taken)
-                if (k == key) return true;
-            return false;
-        };
+        taken_locks taken;
+        for (const auto &call : calls_)
+            if (call->holds) taken.take(call->held, call.get());
         for (auto it = calls_.begin(); it != calls_.end();) {
             pending_call &call = **it;
             if (!call.stop_reason && now >= call.deadline) {
@@ -208,21 +243,29 @@ private:
                 continue;
             }
             const lock_key key = call.key();
-            if ((outbound_ && outbound_ != &call) || is_taken(key)) {
-                taken.push_back(key);
+            const bool blocked = (outbound_ && outbound_ != &call) || taken.blocks(key, &call);
+            if (!call.holds) taken.take(key, &call);  // wanted: the calls after it wait
+            if (blocked) {
                 ++it;
                 continue;
             }
-            taken.push_back(key);
-            const bool done = call.step();
-            if (done) {
+            const step_result result = call.step();
+            call.started = true;
+            if (result == step_result::done) {
                 if (outbound_ == &call) outbound_ = nullptr;
                 finish(it, {});
                 again = true;
                 continue;
             }
-            call.started = true;
-            taken.push_back(call.key());
+            if (result == step_result::moved) {  // left its stage: takes the next one's lock when free
+                call.holds = false;
+                again = true;
+                ++it;
+                continue;
+            }
+            call.holds = true;
+            call.held = call.key();
+            taken.take(call.held, &call);
             if (ssh_.block_directions() & LIBSSH2_SESSION_BLOCK_OUTBOUND)
                 outbound_ = &call;
             else if (outbound_ == &call)

@@ -49,17 +49,33 @@ public:
         if constexpr (std::is_same_v<Sink, collect_output>) sink_.result = &result_;
     }
 
-    // The session's (channel open) until the channel is open, then the channel's.
-    lock_key key() const noexcept { return channel_ ? lock_key{channel_.get(), lane::whole} : key_of(*ssh_); }
+    // The session's (channel open) until the channel is open, then the channel's, with the
+    // session's requests lock for the exec request.
+    lock_key key() const noexcept {
+        if (!channel_) return key_of(*ssh_);
+        return {channel_.get(), lane::whole, stage_ == stage::exec ? ssh_->get() : nullptr};
+    }
 
-    bool step(std::error_code &ec) {
+    result_type take() { return std::move(result_); }
+    step_result step(std::error_code &ec) {
+        if (stage_ == stage::open) {  // the exec takes the session's requests lock: step again for it
+            if (!advance(ec)) return step_result::blocked;
+            return ec || stage_ == stage::done ? step_result::done : step_result::moved;
+        }
+        return advance(ec) ? step_result::done : step_result::blocked;
+    }
+
+private:
+    // The stages from the current one on; false: would block; true: finished (ec set for a
+    // failure), or, from the open stage, opened.
+    bool advance(std::error_code &ec) {
         if constexpr (std::is_same_v<Sink, collect_output>) sink_.result = &result_;
         switch (stage_) {
         case stage::open:
             channel_ = channel::open_session(*ssh_);
             if (!channel_) return failed(ssh_->last_errno(), ec);
             stage_ = stage::exec;
-            [[fallthrough]];
+            return true;
         case stage::exec:
             if (const int rc = channel_.exec(command_); rc != 0) return failed(rc, ec);
             stage_ = stage::read;
@@ -104,7 +120,6 @@ public:
         }
         return true;
     }
-    result_type take() { return std::move(result_); }
 
 private:
     enum class stage { open, exec, read, close, wait_closed, done };

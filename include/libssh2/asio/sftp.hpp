@@ -35,10 +35,16 @@ public:
     sftp_transfer_operation(session &s, direction d, std::string remote, std::string local, long mode)
         : ssh_(&s.ssh()), direction_(d), remote_(std::move(remote)), local_(std::move(local)), mode_(mode) {}
 
-    // The session's until the SFTP session is up, then that SFTP session's.
+    // The session's (with its requests lock: sftp::init sends the "subsystem" request) until
+    // the SFTP session is up, then that SFTP session's.
     lock_key key() const noexcept { return sftp_ ? lock_key{sftp_.get(), lane::whole} : key_of(*ssh_); }
 
-    bool step(std::error_code &ec) {
+    result_type take() { return copied_; }
+    step_result step(std::error_code &ec) { return advance(ec) ? step_result::done : step_result::blocked; }
+
+private:
+    // One step of the stages; false: would block; true: finished, with ec set for a failure.
+    bool advance(std::error_code &ec) {
         switch (stage_) {
         case stage::local:
             file_.reset(std::fopen(local_.c_str(), direction_ == direction::get ? "wb" : "rb"));
@@ -77,7 +83,6 @@ public:
         }
         return true;
     }
-    result_type take() { return copied_; }
 
 private:
     enum class stage { local, init, open, copy, close, shutdown };
