@@ -123,10 +123,10 @@ public:
 
     lock_key key() const noexcept override { return operation_.key(); }
     step_result step() override { return operation_.step(error_); }
-    void deliver(std::error_code stopped) override {
+    void deliver(error_code stopped) override {
         auto slot = net::get_associated_cancellation_slot(handler_);
         if (slot.is_connected()) slot.clear();
-        const error_code ec = to_asio(stopped ? stopped : error_);
+        const error_code ec = stopped ? stopped : to_asio(error_);
         auto executor = work_.get_executor();
         net::post(executor, [handler = std::move(handler_), ec, result = operation_.take()]() mutable {
             std::move(handler)(ec, std::move(result));

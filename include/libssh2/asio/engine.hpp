@@ -97,13 +97,13 @@ public:
     virtual step_result step() = 0;
     // Hands the result to the completion handler (through its executor); stopped: the
     // cancellation or timeout that ended the call instead.
-    virtual void deliver(std::error_code stopped) = 0;
+    virtual void deliver(error_code stopped) = 0;
 
     std::uint64_t id = 0;
     bool started = false;  // stepped once and not done: libssh2 may hold its state
     bool holds = false;    // blocked in a stage: holds held, the lock key of that stage
     lock_key held;
-    std::error_code stop_reason;   // set by a cancellation or the deadline
+    error_code stop_reason;  // set by a cancellation or the deadline
     clock::time_point deadline = clock::time_point::max();
 };
 
@@ -233,7 +233,7 @@ private:
         for (auto it = calls_.begin(); it != calls_.end();) {
             pending_call &call = **it;
             if (!call.stop_reason && now >= call.deadline) {
-                call.stop_reason = make_error_code(errc::timeout);
+                call.stop_reason = to_asio(make_error_code(errc::timeout));
                 cut();
             }
             if (call.stop_reason) {
@@ -289,7 +289,7 @@ private:
         socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     }
 
-    void finish(std::list<std::unique_ptr<pending_call>>::iterator &it, std::error_code stopped) {
+    void finish(std::list<std::unique_ptr<pending_call>>::iterator &it, error_code stopped) {
         std::unique_ptr<pending_call> call = std::move(*it);
         it = calls_.erase(it);
         call->deliver(stopped);
