@@ -50,7 +50,9 @@ public:
     net::ip::tcp::socket &socket() noexcept { return engine_->socket(); }
 
     // The time limit of each operation started from now on, its steps and waits together; 0
-    // (the default) for none. An operation that runs out completes with libssh2::errc::timeout.
+    // (the default) for none. An operation that runs out completes with libssh2::errc::timeout
+    // and cuts the connection: a server that did not answer in time is taken as gone (libssh2
+    // may be mid-packet), and the session's other operations fail at once.
     void set_operation_timeout(std::chrono::milliseconds timeout) noexcept { engine_->set_timeout(timeout); }
     std::chrono::milliseconds operation_timeout() const noexcept { return engine_->timeout(); }
 
