@@ -25,6 +25,8 @@
 #include "support/asio_session.hpp"
 #include "support/bytes.hpp"
 #include "support/elapsed.hpp"
+#include "support/scratch_dir.hpp"
+#include "support/ssh_agent.hpp"
 
 using namespace std::chrono_literals;
 using test_support::asio_login;
@@ -116,6 +118,61 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         la::session s(io);
         CHECK(connect(io, s, options));
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 0);
+    }
+}
+
+TEST_CASE("async_connect: the agent's keys in turn, and a password") {
+    net::io_context io;
+    SECTION("the agent: a key the server does not list, then one it does") {
+        const std::string unlisted = test_support::scratch_dir("asio-agent-key") + "/unlisted";
+        auto [made, made_out] =
+            test_support::run_command("ssh-keygen -q -t ed25519 -N '' -f '" + unlisted + "' </dev/null 2>&1");
+        INFO(made_out);
+        REQUIRE(made == 0);
+        test_support::ssh_agent agent(test_support::scratch_dir("asio-agent") + "/agent.sock");
+        for (const std::string &key : {unlisted, sshd().key}) {
+            auto [status, out] = agent.add(key);
+            INFO(out);
+            REQUIRE(status == 0);
+        }
+        la::login_options options = asio_login();
+        options.private_key.clear();
+        options.public_key.clear();
+        options.agent_socket = agent.socket();
+        la::session s(io);
+        REQUIRE_FALSE(connect(io, s, options));
+        CHECK(libssh2::userauth::authenticated(s.ssh()) == 1);
+    }
+    SECTION("an agent without a key the server takes: authentication_failed") {
+        test_support::ssh_agent agent(test_support::scratch_dir("asio-empty-agent") + "/agent.sock");
+        la::login_options options = asio_login();
+        options.private_key.clear();
+        options.public_key.clear();
+        options.agent_socket = agent.socket();
+        la::session s(io);
+        CHECK(connect(io, s, options) == libssh2::errc::authentication_failed);
+    }
+}
+
+TEST_CASE("async_connect: a password, against the password-user sshd") {
+    const auto &server = test_support::sshd_password();
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    net::io_context io;
+    la::login_options options;
+    options.user = server.password_user;
+    options.known_hosts = server.known_hosts;
+    for (const bool right : {false, true}) {
+        options.password = right ? server.password : "not-the-password";
+        la::session s(io);
+        std::error_code error = make_error_code(std::errc::interrupted);
+        la::async_connect(s, server.host, static_cast<unsigned short>(server.port), options,
+                          [&](std::error_code ec, libssh2::host_key_verification) { error = ec; });
+        REQUIRE(run_within(io, 10s));
+        if (right)
+            CHECK_FALSE(error);
+        else
+            CHECK(error == libssh2::errc::authentication_failed);
+        CHECK(libssh2::userauth::authenticated(s.ssh()) == (right ? 1 : 0));
     }
 }
 

@@ -19,11 +19,12 @@ struct login_options {
     std::string user{};
     std::string known_hosts{};  // the OpenSSH known_hosts file that must list the host's key
     // How to log in: a private key file (public_key optional, as libssh2 derives it), else a
-    // password, else the keys of the SSH agent (SSH_AUTH_SOCK).
+    // password, else each key of the SSH agent in turn, until the server takes one.
     std::string private_key{};
     std::string public_key{};
     std::string passphrase{};
     std::string password{};
+    std::string agent_socket{};  // the agent's socket; empty: SSH_AUTH_SOCK's
 };
 
 namespace detail {
@@ -60,6 +61,7 @@ private:
         case stage::agent_connect: {
             agent_ = agent::init(*ssh_);
             if (!agent_) return failed(ssh_->last_errno(), ec);
+            if (!options_.agent_socket.empty()) agent_.set_identity_path(options_.agent_socket);
             if (const int rc = agent_.connect(); rc != 0) return failed(rc, ec);
             if (const int rc = agent_.list_identities(); rc != 0) return failed(rc, ec);
             stage_ = stage::agent_next;
