@@ -243,7 +243,8 @@ private:
                 continue;
             }
             const lock_key key = call.key();
-            const bool blocked = (outbound_ && outbound_ != &call) || taken.blocks(key, &call);
+            // A call in a stage holds its locks: only a half-sent packet of another call stops it.
+            const bool blocked = (outbound_ && outbound_ != &call) || (!call.holds && taken.blocks(key, &call));
             if (!call.holds) taken.take(key, &call);  // wanted: the calls after it wait
             if (blocked) {
                 ++it;
