@@ -255,6 +255,53 @@ TEST_CASE("async_call: terminal cancellation stops a read that waits; total canc
     CHECK(took < 900);   // the terminal one did, before the output came
 }
 
+TEST_CASE("async_call: a cancelled exec of a long command: its handler runs at once, the session goes on") {
+    net::io_context io;
+    la::session s(io);
+    connect(io, s);
+    s.ssh().set_teardown_timeout(800);
+    net::cancellation_signal signal;
+    std::error_code error;
+    long aborted_at = -1, timer_at = -1;
+    const auto start = clock_type::now();
+    // sshd closes the channel of a command only once the command has ended: 30 s from now.
+    la::async_exec(s, "sleep 30", net::bind_cancellation_slot(signal.slot(), [&](std::error_code ec, la::exec_result) {
+                       error = ec;
+                       aborted_at = elapsed_ms(start);
+                   }));
+    net::steady_timer cancel(io), other(io);
+    cancel.expires_after(200ms);
+    cancel.async_wait([&](std::error_code) { signal.emit(net::cancellation_type::terminal); });
+    other.expires_after(400ms);  // other work on the thread is not held up by the closing channel
+    other.async_wait([&](std::error_code) { timer_at = elapsed_ms(start); });
+    REQUIRE(run_within(io, 10s));
+    CHECK(error == net::error::operation_aborted);
+    CHECK(aborted_at < 400);
+    CHECK(timer_at < 700);
+    CHECK(elapsed_ms(start) < 2500);  // the channel given up after the 800 ms teardown bound
+
+    la::exec_result next;
+    la::async_exec(s, "echo next", [&](std::error_code ec, la::exec_result r) {
+        REQUIRE_FALSE(ec);
+        next = std::move(r);
+    });
+    REQUIRE(run_within(io, 10s));
+    CHECK(next.out == "next\n");
+}
+
+TEST_CASE("async_exec: the command's stdin is at its end, as with ssh -n") {
+    net::io_context io;
+    la::session s(io);
+    connect(io, s);
+    la::exec_result result;
+    la::async_exec(s, "cat; echo after", [&](std::error_code ec, la::exec_result r) {
+        REQUIRE_FALSE(ec);
+        result = std::move(r);
+    });
+    REQUIRE(run_within(io, 10s));
+    CHECK(result.out == "after\n");
+}
+
 TEST_CASE("async_call: the operation timeout on a server that stopped, then the teardown bound") {
     net::io_context io;
     auto s = std::make_unique<la::session>(io);

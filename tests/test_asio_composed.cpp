@@ -252,6 +252,30 @@ TEST_CASE("async_sftp_get and async_sftp_put: several MiB each way, byte for byt
     }
 }
 
+TEST_CASE("a 2 KiB socket send buffer: an upload and eight commands at once, every packet whole") {
+    net::io_context io;
+    la::session s(io);
+    REQUIRE_FALSE(connect(io, s, asio_login()));
+    // The socket takes little at a time: libssh2's packets are sent in parts, among them the
+    // EOF and close packets it builds on its own stack (the outbox keeps them whole).
+    s.socket().set_option(net::socket_base::send_buffer_size(2048));
+    const std::vector<char> bytes = test_support::pattern(4 * 1024 * 1024 + 3, 3);
+    const std::string content(bytes.begin(), bytes.end());
+    write_file(scratch("small_buffer_source"), content);
+    std::error_code put_error = make_error_code(std::errc::interrupted);
+    la::async_sftp_put(s, scratch("small_buffer_source"), scratch("small_buffer_put"), 0600,
+                       [&](std::error_code ec, std::uint64_t) { put_error = ec; });
+    std::vector<std::string> outputs(8, "not run");
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+        la::async_exec(s, "echo " + std::to_string(i), [&, i](std::error_code ec, la::exec_result r) {
+            outputs[i] = ec ? ec.message() : r.out;
+        });
+    REQUIRE(run_within(io, 60s));
+    CHECK_FALSE(put_error);
+    CHECK(read_file(scratch("small_buffer_put")) == content);
+    for (std::size_t i = 0; i < outputs.size(); ++i) CHECK(outputs[i] == std::to_string(i) + "\n");
+}
+
 TEST_CASE("async_sftp_get: cancelled in the middle of a transfer; the session goes on") {
     net::io_context io;
     la::session s(io);

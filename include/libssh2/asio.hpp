@@ -14,6 +14,7 @@
 #define LIBSSH2_HPP_ASIO
 
 #include "asio/config.hpp"
+#include "asio/outbox.hpp"
 #include "asio/engine.hpp"
 #include "asio/session.hpp"
 #include "asio/call.hpp"

@@ -99,6 +99,13 @@ private:
     result_type result_{};
 };
 
+// Whether Operation opens objects of its own (a composed operation): then it has opened(),
+// close(std::error_code &) -> step_result and give_up(), for a stop (engine.hpp).
+template <class Operation, class = void>
+struct closes : std::false_type {};
+template <class Operation>
+struct closes<Operation, std::void_t<decltype(std::declval<Operation &>().give_up())>> : std::true_type {};
+
 // A pending call (engine.hpp) running Operation: key(), step(std::error_code &) -> step_result,
 // take() -> result_type. Completes Handler with (error_code, result_type) through the
 // handler's executor, and keeps that executor's work until then.
@@ -122,7 +129,22 @@ public:
     }
 
     lock_key key() const noexcept override { return operation_.key(); }
-    step_result step() override { return operation_.step(error_); }
+    step_result step() override {
+        if constexpr (closes<Operation>::value) {
+            if (closing) {
+                std::error_code ignored;
+                return operation_.close(ignored);
+            }
+        }
+        return operation_.step(error_);
+    }
+    bool start_closing() override {
+        if constexpr (closes<Operation>::value) return operation_.opened();
+        return false;
+    }
+    void give_up() noexcept override {
+        if constexpr (closes<Operation>::value) operation_.give_up();
+    }
     void deliver(error_code stopped) override {
         auto slot = net::get_associated_cancellation_slot(handler_);
         if (slot.is_connected()) slot.clear();

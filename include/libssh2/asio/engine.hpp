@@ -18,6 +18,8 @@
 #define LIBSSH2_HPP_ASIO_ENGINE
 
 #include "config.hpp"
+#include "../io/socket.hpp"
+#include "outbox.hpp"
 
 #ifdef _WIN32
 #include <winsock2.h>
@@ -27,6 +29,8 @@
 #include <cerrno>
 #endif
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -98,9 +102,16 @@ public:
     // Hands the result to the completion handler (through its executor); stopped: the
     // cancellation or timeout that ended the call instead.
     virtual void deliver(error_code stopped) = 0;
+    // After a stop: whether the call opened objects that must be closed (a channel whose
+    // server side may take long to close: sshd closes an exec's channel once the command has
+    // ended). Then step() closes them without blocking, within the session's teardown bound,
+    // and give_up() leaves to libssh2 (freed with the session) what is still open after it.
+    virtual bool start_closing() { return false; }
+    virtual void give_up() noexcept {}
 
     std::uint64_t id = 0;
     bool started = false;  // stepped once and not done: libssh2 may hold its state
+    bool closing = false;  // delivered (stopped), closing what it opened
     bool holds = false;    // blocked in a stage: holds held, the lock key of that stage
     lock_key held;
     error_code stop_reason;  // set by a cancellation or the deadline
@@ -148,30 +159,36 @@ public:
         : strand_(net::make_strand(executor)), socket_(strand_), timer_(strand_), ssh_(libssh2::session::init()) {
         if (!ssh_) throw std::bad_alloc();
         ssh_.set_blocking(0);
-        void *recv = reinterpret_cast<void *>(&counting_recv);
-#if LIBSSH2_VERSION_NUM >= 0x010b01
-        libssh2_session_callback_set2(ssh_.get(), LIBSSH2_CALLBACK_RECV, reinterpret_cast<libssh2_cb_generic *>(recv));
-#else
-        libssh2_session_callback_set(ssh_.get(), LIBSSH2_CALLBACK_RECV, recv);
-#endif
+        set_callback(LIBSSH2_CALLBACK_RECV, reinterpret_cast<void *>(&counting_recv));
+        set_callback(LIBSSH2_CALLBACK_SEND, reinterpret_cast<void *>(&outbox_send));
     }
     engine(const engine &) = delete;
     engine &operator=(const engine &) = delete;
-    // The session goes first (its teardown is bounded by ssh().set_teardown_timeout), then
-    // the socket it said goodbye on.
-    ~engine() = default;
+    // What waits in the outbox goes out first (within the teardown bound), then the session
+    // (its teardown bounded by ssh().set_teardown_timeout), then the socket it said goodbye on.
+    ~engine() {
+        if (!registered_) return;
+        const libssh2_socket_t sock = socket_.native_handle();
+        const auto deadline = clock::now() + std::chrono::milliseconds(std::max(ssh_.teardown_timeout(), 0L));
+        while (outbox_.flush(sock) && clock::now() < deadline) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+            libssh2::detail::poll_socket(sock, POLLOUT, static_cast<long>(left.count()));
+        }
+        outbox_registry::instance().remove(&outbox_);
+    }
 
     net::strand<net::any_io_executor> &strand() noexcept { return strand_; }
     net::ip::tcp::socket &socket() noexcept { return socket_; }
     libssh2::session &ssh() noexcept { return ssh_; }
-    void set_timeout(std::chrono::milliseconds timeout) noexcept { timeout_ = timeout; }
-    std::chrono::milliseconds timeout() const noexcept { return timeout_; }
+    void set_timeout(std::chrono::milliseconds timeout) noexcept { timeout_ms_ = timeout.count(); }
+    std::chrono::milliseconds timeout() const noexcept { return std::chrono::milliseconds(timeout_ms_.load()); }
 
     // Takes a call in (from any thread): it is first stepped on the strand, never inside the
-    // initiating function.
+    // initiating function. Its time starts now.
     void start(std::unique_ptr<pending_call> call) {
+        if (const auto timeout = timeout_ms_.load(); timeout > 0)
+            call->deadline = clock::now() + std::chrono::milliseconds(timeout);
         net::post(strand_, [self = shared_from_this(), call = std::move(call)]() mutable {
-            if (self->timeout_.count() > 0) call->deadline = clock::now() + self->timeout_;
             if (self->closed_) {
                 call->deliver(net::error::operation_aborted);
                 return;
@@ -186,7 +203,7 @@ public:
     void stop(std::uint64_t id, bool terminal) {
         net::post(strand_, [self = shared_from_this(), id, terminal] {
             for (auto &call : self->calls_)
-                if (call->id == id && (!call->started || terminal)) {
+                if (call->id == id && !call->closing && (!call->started || terminal)) {
                     call->stop_reason = net::error::operation_aborted;
                     self->run_round();
                     return;
@@ -198,26 +215,43 @@ public:
     void stop_all(bool closing) {
         net::post(strand_, [self = shared_from_this(), closing] {
             self->closed_ = self->closed_ || closing;
-            for (auto &call : self->calls_) call->stop_reason = net::error::operation_aborted;
-            self->run_round();
-            if (!closing) return;
-            error_code ignored;
-            self->timer_.cancel();
-            self->socket_.cancel(ignored);
+            for (auto &call : self->calls_)
+                if (!call->closing) call->stop_reason = net::error::operation_aborted;
+            self->run_round();  // once no call is left, no wait is left: the engine can go
         });
     }
     void close() { stop_all(true); }
 
 private:
+    void set_callback(int type, void *callback) noexcept {
+#if LIBSSH2_VERSION_NUM >= 0x010b01
+        libssh2_session_callback_set2(ssh_.get(), type, reinterpret_cast<libssh2_cb_generic *>(callback));
+#else
+        libssh2_session_callback_set(ssh_.get(), type, callback);
+#endif
+    }
+
     // Steps every call that may run, again while that can change what another would find.
     void run_round() {
+        if (!registered_ && socket_.is_open()) {  // connected: its sends go to the outbox from now on
+            outbox_registry::instance().add(socket_.native_handle(), &outbox_);
+            registered_ = true;
+        }
         for (int pass = 0; pass < 64; ++pass)
             if (!round()) break;
         settle();
     }
 
+    // Sends what waits in the outbox; whether calls may be stepped (not too much waits).
+    bool flush() {
+        if (!registered_) return true;
+        outbox_.flush(socket_.native_handle());
+        return outbox_.waiting() <= outbox::high_water;
+    }
+
     // One pass over the calls, in the order they came. Returns whether to pass again.
     bool round() {
+        if (!flush()) return false;  // the socket first: the calls wait until it took enough
         bool again = false;
         bool blocked_one = false;
         std::uint64_t received_after_block = 0;
@@ -232,14 +266,26 @@ private:
             if (call->holds) taken.take(call->held, call.get());
         for (auto it = calls_.begin(); it != calls_.end();) {
             pending_call &call = **it;
-            if (!call.stop_reason && now >= call.deadline) {
+            if (!call.stop_reason && !call.closing && now >= call.deadline) {
                 call.stop_reason = to_asio(make_error_code(errc::timeout));
                 cut();
             }
-            if (call.stop_reason) {
+            if (call.stop_reason && !call.closing) {
                 if (outbound_ == &call) outbound_ = nullptr;
-                finish(it, call.stop_reason);
                 again = true;
+                if (!call.started || !call.start_closing()) {
+                    finish(it, call.stop_reason);
+                    continue;
+                }
+                call.deliver(call.stop_reason);  // the handler runs now; the closing goes on
+                call.closing = true;
+                call.holds = false;
+                call.deadline = now + std::chrono::milliseconds(std::max(ssh_.teardown_timeout(), 0L));
+            }
+            if (call.closing && now >= call.deadline) {  // the teardown bound: left to libssh2
+                if (outbound_ == &call) outbound_ = nullptr;
+                call.give_up();
+                it = calls_.erase(it);
                 continue;
             }
             const lock_key key = call.key();
@@ -254,7 +300,10 @@ private:
             call.started = true;
             if (result == step_result::done) {
                 if (outbound_ == &call) outbound_ = nullptr;
-                finish(it, {});
+                if (call.closing)
+                    it = calls_.erase(it);  // closed: its handler ran when it stopped
+                else
+                    finish(it, {});
                 again = true;
                 continue;
             }
@@ -277,6 +326,7 @@ private:
             }
             ++it;
         }
+        flush();
         // Bytes read after a call blocked may be that call's: step it again before waiting.
         return again || (blocked_one && received != received_after_block);
     }
@@ -296,11 +346,13 @@ private:
         call->deliver(stopped);
     }
 
-    // Waits for what the calls wait for: the socket (writable while a packet is half sent,
-    // else readable) and the earliest deadline.
+    // Waits for what the calls and the outbox wait for: the socket readable (writable while a
+    // packet is half sent, which the outbox should leave libssh2 no reason to do) and writable
+    // while the outbox holds bytes; and the earliest deadline.
     void settle() {
         arm_timer();
-        if (calls_.empty()) {
+        const bool sending = registered_ && outbox_.waiting() > 0;
+        if (calls_.empty() && !sending) {
             // Nothing left to wait for: a wait left pending would keep io_context::run() busy.
             if (waiting_read_ || waiting_write_) {
                 error_code ignored;
@@ -309,17 +361,21 @@ private:
             return;
         }
         if (!socket_.is_open()) return;
-        const bool for_writing = outbound_ != nullptr;
-        bool &waiting = for_writing ? waiting_write_ : waiting_read_;
+        if (sending || outbound_) wait_for(true);
+        if (!calls_.empty() && !outbound_) wait_for(false);
+    }
+
+    void wait_for(bool writing) {
+        bool &waiting = writing ? waiting_write_ : waiting_read_;
         if (!waiting) {
             waiting = true;
-            socket_.async_wait(for_writing ? net::ip::tcp::socket::wait_write : net::ip::tcp::socket::wait_read,
-                               [self = shared_from_this(), for_writing](const error_code &) {
-                                   (for_writing ? self->waiting_write_ : self->waiting_read_) = false;
+            socket_.async_wait(writing ? net::ip::tcp::socket::wait_write : net::ip::tcp::socket::wait_read,
+                               [self = shared_from_this(), writing](const error_code &) {
+                                   (writing ? self->waiting_write_ : self->waiting_read_) = false;
                                    self->run_round();
                                });
         }
-        if (!round_posted_ && ready_now(socket_.native_handle(), for_writing)) {
+        if (!round_posted_ && ready_now(socket_.native_handle(), writing)) {
             round_posted_ = true;
             net::post(strand_, [self = shared_from_this()] {
                 self->round_posted_ = false;
@@ -349,10 +405,12 @@ private:
     net::strand<net::any_io_executor> strand_;
     net::ip::tcp::socket socket_;
     net::steady_timer timer_;
+    outbox outbox_;  // declared before the session: destroyed after it
+    bool registered_ = false;
     libssh2::session ssh_;
     std::list<std::unique_ptr<pending_call>> calls_;
     pending_call *outbound_ = nullptr;  // the call whose packet is half sent
-    std::chrono::milliseconds timeout_{0};
+    std::atomic<long long> timeout_ms_{0};  // set from any thread, read where calls start
     clock::time_point armed_ = clock::time_point::max();
     bool waiting_read_ = false;
     bool waiting_write_ = false;

@@ -57,6 +57,13 @@ public:
     }
 
     result_type take() { return std::move(result_); }
+
+    // After a stop (engine.hpp): the channel, closed without blocking, or left to libssh2.
+    bool opened() const noexcept { return static_cast<bool>(channel_); }
+    step_result close(std::error_code &) {
+        return channel_.free() == LIBSSH2_ERROR_EAGAIN ? step_result::blocked : step_result::done;
+    }
+    void give_up() noexcept { (void)channel_.release(); }
     step_result step(std::error_code &ec) {
         if (stage_ == stage::open) {  // the exec takes the session's requests lock: step again for it
             if (!advance(ec)) return step_result::blocked;
@@ -78,6 +85,10 @@ private:
             return true;
         case stage::exec:
             if (const int rc = channel_.exec(command_); rc != 0) return failed(rc, ec);
+            stage_ = stage::send_eof;
+            [[fallthrough]];
+        case stage::send_eof:  // nothing on its stdin, as `ssh -n`: a command that reads it ends
+            if (const int rc = channel_.send_eof(); rc != 0) return failed(rc, ec);
             stage_ = stage::read;
             [[fallthrough]];
         case stage::read:
@@ -122,7 +133,7 @@ private:
     }
 
 private:
-    enum class stage { open, exec, read, close, wait_closed, done };
+    enum class stage { open, exec, send_eof, read, close, wait_closed, done };
 
     bool failed(int rc, std::error_code &ec) {
         if (rc == LIBSSH2_ERROR_EAGAIN) return false;

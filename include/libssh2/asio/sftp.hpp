@@ -40,6 +40,18 @@ public:
     lock_key key() const noexcept { return sftp_ ? lock_key{sftp_.get(), lane::whole} : key_of(*ssh_); }
 
     result_type take() { return copied_; }
+
+    // After a stop (engine.hpp): the file and the SFTP session, closed without blocking, or
+    // left to libssh2.
+    bool opened() const noexcept { return static_cast<bool>(sftp_); }
+    step_result close(std::error_code &) {
+        if (handle_ && handle_.close() == LIBSSH2_ERROR_EAGAIN) return step_result::blocked;
+        return sftp_.shutdown() == LIBSSH2_ERROR_EAGAIN ? step_result::blocked : step_result::done;
+    }
+    void give_up() noexcept {
+        (void)handle_.release();
+        (void)sftp_.release();
+    }
     step_result step(std::error_code &ec) { return advance(ec) ? step_result::done : step_result::blocked; }
 
 private:
