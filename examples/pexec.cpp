@@ -17,7 +17,8 @@
 //                              is refused, with its fingerprint
 //     -t, --timeout SECONDS    per target, connection to disconnection (default 60; 0: none)
 //     -p, --par N              at most N targets at once (default 32; 0: all at once)
-//     -o, --outdir DIR         each target's stdout to DIR/TARGET instead of inline
+//     -o, --outdir DIR         each target's stdout to DIR/TARGET instead of inline (a target
+//                              named again: DIR/TARGET.1, DIR/TARGET.2, ... as pssh)
 //     -e, --errdir DIR         each target's stderr to DIR/TARGET instead of inline
 //     -q, --quiet              no line for a target that succeeded (failures still have one)
 //     --help
@@ -295,6 +296,7 @@ struct job {
     enum class outcome { succeeded, exited_non_zero, signalled, timed_out, failed };
 
     target t;
+    std::string file_name;  // in the -o/-e directories
     std::unique_ptr<libssh2::asio::session> s;
     std::unique_ptr<net::steady_timer> timer;
     // Terminal cancellation of the operation in progress, when the target's time is up: it
@@ -311,9 +313,15 @@ struct job {
 class runner {
 public:
     runner(net::io_context &context, const options &o) : context_(context), o_(o) {
+        std::map<std::string, int> seen;  // a target named again gets NAME.1, NAME.2, ... (as pssh)
         for (const target &t : o.targets) {
             jobs_.push_back(std::make_unique<job>());
             jobs_.back()->t = t;
+            std::string name = t.spelling;
+            for (char &c : name)
+                if (c == '/') c = '_';
+            if (const int count = seen[name]++) name += "." + std::to_string(count);
+            jobs_.back()->file_name = name;
         }
         make_directory(o.outdir);
         make_directory(o.errdir);
@@ -387,10 +395,7 @@ private:
         for (int stream = 0; stream < 2; ++stream) {
             const std::string &dir = stream == 0 ? o_.outdir : o_.errdir;
             if (dir.empty()) continue;
-            std::string name = j.t.spelling;
-            for (char &c : name)
-                if (c == '/') c = '_';
-            const std::string path = dir + "/" + name;
+            const std::string path = dir + "/" + j.file_name;
             j.fd[stream] = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
             if (j.fd[stream] < 0) return done(j, job::outcome::failed, "cannot create " + path + ": " + std::strerror(errno));
         }

@@ -39,18 +39,19 @@ grep -qE '^pexec: 3 targets, 3 succeeded, 0 failed, [0-9]+\.[0-9]{2} s$' "$work/
     echo "# the test server"
     echo "$SSHD_USER@$here"
     echo "   $here $SSHD_USER   # the user as pssh's second word"
+    echo "$here $SSHD_USER"
 } >"$work/hosts"
 expect 5 "exit status 5 when a command exits non-zero; -o/-e files" \
     "$prog" "${auth[@]}" -q -l nobody-at-all -h "$work/hosts" -o "$work/outdir" -e "$work/errdir" -p 1 \
     'head -c 100000 /dev/zero; echo oops >&2; exit 7'
 [ ! -s "$work/out" ] || fail "-o still prints output"
-for t in "$here" "$SSHD_USER@$here"; do
+for t in "$here" "$SSHD_USER@$here" "$here.1"; do
     [ "$(wc -c <"$work/outdir/$t")" -eq 100000 ] || fail "-o file of $t is wrong"
     [ "$(cat "$work/errdir/$t")" = oops ] || fail "-e file of $t is wrong"
 done
 grep -q "\[FAILURE\] $here: exited with status 7" "$work/err" || fail "exit status 7 not reported"
 if grep -q SUCCESS "$work/err"; then fail "-q still prints success lines"; fi
-stderr_has "pexec: 2 targets, 0 succeeded, 2 failed (2 exited non-zero),"
+stderr_has "pexec: 3 targets, 0 succeeded, 3 failed (3 exited non-zero),"
 
 # -l applies to targets without USER@ (nobody-at-all does not exist: refused).
 expect 4 "-l is the user of a target without USER@" "$prog" "${auth[@]}" -l nobody-at-all "$here" -- true
