@@ -21,6 +21,7 @@ stderr_has "cannot read hosts file $work/no-hosts"
 # Three spellings of one server, each a session of its own; output inline, line by line,
 # prefixed with the target as written.
 targets=("$here" "$SSHD_USER@$here" "$SSHD_USER@[$SSHD_HOST]:$SSHD_PORT")
+# shellcheck disable=SC2016 # expanded by the remote shell
 expect 0 "runs the command on every target" "$prog" "${auth[@]}" "${targets[@]}" -- \
     'echo "out $SSH_CONNECTION" | cut -d" " -f1,4; echo two; echo err >&2; printf partial'
 for t in "${targets[@]}"; do
