@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #ifdef LIBSSH2_HPP_ASIO_BOOST
 #include <boost/asio/bind_executor.hpp>
@@ -64,6 +65,48 @@ inline bool channel_only_failure(const error_code &ec) noexcept {
     return (rc <= LIBSSH2_ERROR_CHANNEL_OUTOFORDER && rc >= LIBSSH2_ERROR_CHANNEL_EOF_SENT) ||
            rc == LIBSSH2_ERROR_CHANNEL_WINDOW_FULL;
 }
+
+// A channel's EOF or close, begun only while the session's socket is writable now.
+// libssh2_channel_send_eof (also called by libssh2_channel_close when no EOF went yet) builds
+// its packet on its own stack frame, and libssh2 resumes a packet it could send only in part
+// only when called again with the same address: libssh2 1.10 then fails
+// (LIBSSH2_ERROR_SOCKET_SEND), 1.11 says LIBSSH2_ERROR_EAGAIN for ever. The engine steps a
+// call again from another frame (another handler, another thread), so such a packet must go
+// whole at once: a writable TCP socket has room for its few dozen bytes. Completes with
+// not_writable, having called nothing, when the socket is full: wait for it, start again.
+template <class Function>
+class when_writable {
+public:
+    using result_type = int;
+    static constexpr int not_writable = 1;
+
+    when_writable(engine &e, lock_key key, Function function)
+        : session_(e.ssh().get()), socket_(e.socket().native_handle()), key_(key), function_(std::move(function)) {}
+
+    lock_key key() const noexcept { return key_; }
+    step_result step(std::error_code &ec) {
+        if (!begun_) {
+            if (!ready_now(socket_, true)) {
+                rc_ = not_writable;
+                return step_result::done;
+            }
+            begun_ = true;
+        }
+        rc_ = function_();
+        if (rc_ == LIBSSH2_ERROR_EAGAIN) return step_result::blocked;  // the CLOSE (in the channel) or its reply
+        if (rc_ < 0) ec = libssh2::detail::session_failure(session_, rc_, std::string()).code;
+        return step_result::done;
+    }
+    result_type take() { return rc_; }
+
+private:
+    LIBSSH2_SESSION *session_;
+    libssh2_socket_t socket_;
+    lock_key key_;
+    Function function_;
+    int rc_ = 0;
+    bool begun_ = false;
+};
 
 // What the forward completes: type-erased, as its connections do not depend on the token.
 class forward_completion {
@@ -123,8 +166,12 @@ public:
     unsigned short port() const noexcept { return port_; }
     bool stopping() const noexcept { return stopping_; }
 
-    // A connection is closed: forget it.
-    void closed(std::list<std::shared_ptr<forward_connection>>::iterator it) {
+    // A connection is in the forward from its accept to its destruction, which comes after its
+    // last operation (every handler holds it): then its channel is freed, its socket closed.
+    std::list<forward_connection *>::iterator add(forward_connection *c) {
+        return connections_.insert(connections_.end(), c);
+    }
+    void remove(std::list<forward_connection *>::iterator it) {
         connections_.erase(it);
         maybe_complete();
     }
@@ -145,7 +192,7 @@ private:
     std::string host_;
     unsigned short port_;
     std::unique_ptr<forward_completion> completion_;
-    std::list<std::shared_ptr<forward_connection>> connections_;
+    std::list<forward_connection *> connections_;
     error_code result_;
     bool accepting_ = false;
     bool stopping_ = false;
@@ -158,9 +205,15 @@ public:
 
     forward_connection(std::shared_ptr<forward_state> forward, net::ip::tcp::socket socket)
         : forward_(std::move(forward)), socket_(std::move(socket)), up_(new char[buffer_size]),
-          down_(new char[buffer_size]) {}
-
-    void set_position(std::list<std::shared_ptr<forward_connection>>::iterator it) { position_ = it; }
+          down_(new char[buffer_size]), position_(forward_->add(this)) {}
+    forward_connection(const forward_connection &) = delete;
+    forward_connection &operator=(const forward_connection &) = delete;
+    // On the strand, in the handler that held it last. The channel is closed by then (or the
+    // session gone): freeing it waits for nothing.
+    ~forward_connection() {
+        channel_ = channel();
+        forward_->remove(position_);
+    }
 
     // Opens the channel (a session call: one channel open at a time), naming the local peer
     // as the originator, as ssh does.
@@ -220,14 +273,27 @@ private:
 
     // The writing lane: the EOF is the last thing this way sends, after the last write.
     void send_eof() {
+        when_writable_call({channel_.get(), lane::writing}, [this] { return channel_.send_eof(); },
+                           [](forward_connection &c, error_code ec) {
+                               if (c.closing_) return;
+                               if (ec) return c.failed(ec);
+                               c.up_done_ = true;
+                               c.maybe_done();
+                           });
+    }
+
+    // Starts function (a when_writable call) with key; done(*this, ec) once it ran, after waits
+    // for a writable socket.
+    template <class Function, class Done>
+    void when_writable_call(lock_key key, Function function, Done done) {
         engine &e = *forward_->engine_ptr();
-        start_on(forward_->engine_ptr(),
-                 thin_call_on(e, {channel_.get(), lane::writing}, [this] { return channel_.send_eof(); }),
-                 [self = shared_from_this()](error_code ec, int) {
-                     if (self->closing_) return;
-                     if (ec) return self->failed(ec);
-                     self->up_done_ = true;
-                     self->maybe_done();
+        start_on(forward_->engine_ptr(), when_writable<Function>(e, key, function),
+                 [self = shared_from_this(), key, function, done](error_code ec, int rc) {
+                     if (ec || rc != when_writable<Function>::not_writable) return done(*self, ec);
+                     // Any end of the wait (the engine may cancel the socket's waits): try again.
+                     self->forward_->engine_ptr()->socket().async_wait(
+                         net::ip::tcp::socket::wait_write,
+                         [self, key, function, done](error_code) { self->when_writable_call(key, function, done); });
                  });
     }
 
@@ -273,9 +339,9 @@ private:
     }
 
     // Closes the socket at once (its pending operations end), and the channel through the
-    // engine: libssh2_channel_close sends EOF and CLOSE and waits for the server's CLOSE, after
-    // which the channel's pending read finds the end and its pending write the channel closed.
-    // The channel is freed with this object, without waiting then.
+    // engine: libssh2_channel_close sends EOF (if not yet) and CLOSE and waits for the server's
+    // CLOSE, after which the channel's pending read finds the end and its pending write the
+    // channel closed. The last handler frees the channel, without waiting then.
     void close() {
         if (closing_) return;
         closing_ = true;
@@ -284,13 +350,11 @@ private:
         if (!opening_) close_channel();  // else once the open is done, with what it opened
     }
 
+    // The channel's lock alone: a close sends no channel request.
     void close_channel() {
-        if (!channel_) return forward_->closed(position_);
-        engine &e = *forward_->engine_ptr();
-        // The channel's lock alone: a close sends no channel request.
-        start_on(forward_->engine_ptr(),
-                 thin_call_on(e, {channel_.get(), lane::whole}, [this] { return channel_.close(); }),
-                 [self = shared_from_this()](error_code, int) { self->forward_->closed(self->position_); });
+        if (!channel_) return;
+        when_writable_call({channel_.get(), lane::whole}, [this] { return channel_.close(); },
+                           [](forward_connection &, error_code) {});
     }
 
     std::shared_ptr<forward_state> forward_;
@@ -302,7 +366,7 @@ private:
     std::size_t up_written_ = 0;
     std::string origin_host_;
     int origin_port_ = 0;
-    std::list<std::shared_ptr<forward_connection>>::iterator position_;
+    std::list<forward_connection *>::iterator position_;
     bool opening_ = true;
     bool up_done_ = false;
     bool down_done_ = false;
@@ -315,9 +379,8 @@ void forward_state::stop(error_code ec) {
     result_ = ec;
     error_code ignored;
     acceptor_->cancel(ignored);
-    // abort() may erase its connection from the list at once (one whose open failed): walk a
-    // copy.
-    const std::list<std::shared_ptr<forward_connection>> connections = connections_;
+    std::vector<std::shared_ptr<forward_connection>> connections;
+    for (forward_connection *c : connections_) connections.push_back(c->shared_from_this());
     for (const auto &c : connections) c->abort();
     maybe_complete();
 }
@@ -334,10 +397,7 @@ void forward_state::accepted(error_code ec, net::ip::tcp::socket socket) {
     accepting_ = false;
     if (stopping_) return maybe_complete();  // a socket accepted meanwhile closes here
     if (ec) return stop(ec);
-    auto connection = std::make_shared<forward_connection>(shared_from_this(), std::move(socket));
-    connections_.push_back(connection);
-    connection->set_position(std::prev(connections_.end()));
-    connection->open();
+    std::make_shared<forward_connection>(shared_from_this(), std::move(socket))->open();
     accept();
 }
 
