@@ -14,7 +14,8 @@
 // listens at the target, or forwarding is not allowed) closes that one connection. Completes
 // with (error_code) once every connection is closed.
 //
-// Everything runs on the session's strand: io_context::run may run on several threads. The
+// Everything runs on the session's strand: io_context::run may run on several threads (emit
+// the cancellation signal there too, as Asio wants it emitted where the operation runs). The
 // session and the acceptor must outlive the operation, and the acceptor is used from the
 // session's strand while it runs (close it from there too: net::post(s.get_executor(), ...)).
 // The session's operation timeout, if set, bounds each read of a channel too: a connection
