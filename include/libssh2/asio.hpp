@@ -21,5 +21,6 @@
 #include "asio/connect.hpp"
 #include "asio/exec.hpp"
 #include "asio/sftp.hpp"
+#include "asio/forward.hpp"
 
 #endif  // LIBSSH2_HPP_ASIO
