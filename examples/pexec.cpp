@@ -407,20 +407,14 @@ private:
             j.timer->async_wait([&j](const error_code &ec) {
                 if (ec || !j.s) return;
                 j.timed_out = true;
-                // Freeing a channel whose command still runs waits (blocking, on this thread,
-                // which every target shares) for the server's close, which sshd sends when the
-                // command ends: cut the connection instead.
+                // A target out of time is dropped: its connection cut, so that nothing waits
+                // for a command that still runs (sshd closes its channel when it ends).
                 j.s->ssh().set_teardown_timeout(0);
-                j.cancel.emit(net::cancellation_type::terminal);
-                // The engine's calls as well: a cancellation slot's emit does not reach them
-                // (their ids are the engine's, not the slot's; see the report of issue 15).
-                j.s->cancel();
-                error_code ignored;
-                j.s->socket().cancel(ignored);  // a TCP connect in progress
+                j.cancel.emit(net::cancellation_type::terminal);  // the connect or the exec
             });
         }
-        // Backstop only: a session whose operation timeout ran out before the timer above
-        // would free the channel waiting up to this long.
+        // Backstop only: the operation timeout (set_remaining_time) runs out after the timer
+        // above; then a channel still open is given up after this long.
         j.s->ssh().set_teardown_timeout(250);
         set_remaining_time(j);
         libssh2::asio::login_options login = login_;

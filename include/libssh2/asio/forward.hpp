@@ -67,32 +67,18 @@ inline bool channel_only_failure(const error_code &ec) noexcept {
            rc == LIBSSH2_ERROR_CHANNEL_WINDOW_FULL;
 }
 
-// A channel's EOF or close, begun only while the session's socket is writable now.
-// libssh2_channel_send_eof (also called by libssh2_channel_close when no EOF went yet) builds
-// its packet on its own stack frame, and libssh2 resumes a packet it could send only in part
-// only when called again with the same address: libssh2 1.10 then fails
-// (LIBSSH2_ERROR_SOCKET_SEND), 1.11 says LIBSSH2_ERROR_EAGAIN for ever. The engine steps a
-// call again from another frame (another handler, another thread), so such a packet must go
-// whole at once: a writable TCP socket has room for its few dozen bytes. Completes with
-// not_writable, having called nothing, when the socket is full: wait for it, start again.
+// A channel's EOF or close in the given lane: one thin call, completing with its result. (The
+// engine's outbox sends their packets whole: libssh2 builds them on its own stack frame.)
 template <class Function>
-class when_writable {
+class channel_call {
 public:
     using result_type = int;
-    static constexpr int not_writable = 1;
 
-    when_writable(engine &e, lock_key key, Function function)
-        : session_(e.ssh().get()), socket_(e.socket().native_handle()), key_(key), function_(std::move(function)) {}
+    channel_call(engine &e, lock_key key, Function function)
+        : session_(e.ssh().get()), key_(key), function_(std::move(function)) {}
 
     lock_key key() const noexcept { return key_; }
     step_result step(std::error_code &ec) {
-        if (!begun_) {
-            if (!ready_now(socket_, true)) {
-                rc_ = not_writable;
-                return step_result::done;
-            }
-            begun_ = true;
-        }
         rc_ = function_();
         if (rc_ == LIBSSH2_ERROR_EAGAIN) return step_result::blocked;  // the CLOSE (in the channel) or its reply
         if (rc_ < 0) ec = libssh2::detail::session_failure(session_, rc_, std::string()).code;
@@ -102,11 +88,9 @@ public:
 
 private:
     LIBSSH2_SESSION *session_;
-    libssh2_socket_t socket_;
     lock_key key_;
     Function function_;
     int rc_ = 0;
-    bool begun_ = false;
 };
 
 // What the forward completes: type-erased, as its connections do not depend on the token.
@@ -274,7 +258,7 @@ private:
 
     // The writing lane: the EOF is the last thing this way sends, after the last write.
     void send_eof() {
-        when_writable_call({channel_.get(), lane::writing}, [this] { return channel_.send_eof(); },
+        start_channel_call({channel_.get(), lane::writing}, [this] { return channel_.send_eof(); },
                            [](forward_connection &c, error_code ec) {
                                if (c.closing_) return;
                                if (ec) return c.failed(ec);
@@ -283,19 +267,12 @@ private:
                            });
     }
 
-    // Starts function (a when_writable call) with key; done(*this, ec) once it ran, after waits
-    // for a writable socket.
+    // Starts function (a channel_call) with key; done(*this, ec) once it ran.
     template <class Function, class Done>
-    void when_writable_call(lock_key key, Function function, Done done) {
+    void start_channel_call(lock_key key, Function function, Done done) {
         engine &e = *forward_->engine_ptr();
-        start_on(forward_->engine_ptr(), when_writable<Function>(e, key, function),
-                 [self = shared_from_this(), key, function, done](error_code ec, int rc) {
-                     if (ec || rc != when_writable<Function>::not_writable) return done(*self, ec);
-                     // Any end of the wait (the engine may cancel the socket's waits): try again.
-                     self->forward_->engine_ptr()->socket().async_wait(
-                         net::ip::tcp::socket::wait_write,
-                         [self, key, function, done](error_code) { self->when_writable_call(key, function, done); });
-                 });
+        start_on(forward_->engine_ptr(), channel_call<Function>(e, key, function),
+                 [self = shared_from_this(), done](error_code ec, int) { done(*self, ec); });
     }
 
     // Channel to socket: read some, write it all to the socket, again; the channel's EOF (a
@@ -354,7 +331,7 @@ private:
     // The channel's lock alone: a close sends no channel request.
     void close_channel() {
         if (!channel_) return;
-        when_writable_call({channel_.get(), lane::whole}, [this] { return channel_.close(); },
+        start_channel_call({channel_.get(), lane::whole}, [this] { return channel_.close(); },
                            [](forward_connection &, error_code) {});
     }
 
