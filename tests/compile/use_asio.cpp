@@ -71,6 +71,8 @@ void callbacks(la::session &s, libssh2::channel &ch, libssh2::sftp &sftp, libssh
     la::async_sftp_get(s, "remote", "local", [](la::error_code, std::uint64_t) {});
     la::async_sftp_put(s, "local", "remote", 0644, [](la::error_code, std::uint64_t) {});
     la::async_disconnect(s, [](la::error_code, int) {});
+    net::ip::tcp::acceptor acceptor(s.get_executor());
+    la::async_forward_local(s, acceptor, "localhost", 80, [](la::error_code) {});
 }
 
 void other_tokens(la::session &s) {
@@ -78,6 +80,9 @@ void other_tokens(la::session &s) {
     std::future<libssh2::channel> opened =
         la::async_call(s, [&] { return libssh2::channel::open_session(s.ssh()); }, net::use_future);
     std::future<la::exec_result> done = la::async_exec(s, "true", net::use_future);
+    net::ip::tcp::acceptor acceptor(s.get_executor());
+    std::future<void> forwarded = la::async_forward_local(s, acceptor, "localhost", 80, net::use_future);
+    (void)forwarded;
     (void)opened;
     (void)done;
 #endif

@@ -388,10 +388,10 @@ template <class Token>
 auto async_forward_local(session &s, net::ip::tcp::acceptor &acceptor, std::string remote_host,
                          unsigned short remote_port, Token &&token) {
     return net::async_initiate<Token, void(error_code)>(
-        [](auto handler, const std::shared_ptr<detail::engine> &e, net::ip::tcp::acceptor *acceptor,
+        [](auto handler, const std::shared_ptr<detail::engine> &e, net::ip::tcp::acceptor *listening,
            std::string host, unsigned short port) {
             using handler_type = std::decay_t<decltype(handler)>;
-            auto state = std::make_shared<detail::forward_state>(e, *acceptor, std::move(host), port);
+            auto state = std::make_shared<detail::forward_state>(e, *listening, std::move(host), port);
             auto completion = std::make_unique<detail::forward_handler<handler_type>>(std::move(handler),
                                                                                       state->strand());
             auto slot = completion->slot();

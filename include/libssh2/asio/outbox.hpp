@@ -19,12 +19,27 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <mutex>
 #include <vector>
 
 namespace libssh2::asio::detail {
+
+// A lock for a few instructions at a time, also where std::mutex is not (MinGW's win32
+// threads): for std::lock_guard.
+class spin_lock {
+public:
+    void lock() noexcept {
+        while (flag_.test_and_set(std::memory_order_acquire)) {
+        }
+    }
+    void unlock() noexcept { flag_.clear(std::memory_order_release); }
+
+private:
+    std::atomic_flag flag_ = ATOMIC_FLAG_INIT;
+};
 
 // ::send: the byte count, or the negative errno (-EAGAIN when the socket is full).
 inline ssize_t send_some(libssh2_socket_t sock, const void *data, std::size_t length, int flags) noexcept {
@@ -46,7 +61,7 @@ public:
     // The send callback's work: sends what the socket takes, keeps the rest, and says all was
     // sent; after a failure, the failure (libssh2 then fails the call).
     ssize_t send(libssh2_socket_t sock, const void *data, std::size_t length, int flags) {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::lock_guard<spin_lock> lock(mutex_);
         if (failure_) return failure_;
         flags_ = flags;
         std::size_t taken = 0;
@@ -62,7 +77,7 @@ public:
 
     // Sends what waits, as much as the socket takes. Returns whether some still waits.
     bool flush(libssh2_socket_t sock) {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::lock_guard<spin_lock> lock(mutex_);
         while (pending() > 0 && !failure_) {
             const ssize_t n = send_some(sock, bytes_.data() + sent_, pending(), flags_);
             if (n == -EAGAIN) break;
@@ -83,14 +98,14 @@ public:
     }
 
     std::size_t waiting() const {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::lock_guard<spin_lock> lock(mutex_);
         return pending();
     }
 
 private:
     std::size_t pending() const noexcept { return bytes_.size() - sent_; }
 
-    mutable std::mutex mutex_;
+    mutable spin_lock mutex_;
     std::vector<char> bytes_;
     std::size_t sent_ = 0;
     int flags_ = 0;
@@ -105,16 +120,16 @@ public:
         return registry;
     }
     void add(libssh2_socket_t sock, outbox *box) {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::lock_guard<spin_lock> lock(mutex_);
         entries_.push_back({sock, box});
     }
     void remove(outbox *box) {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::lock_guard<spin_lock> lock(mutex_);
         entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [&](const entry &e) { return e.box == box; }),
                        entries_.end());
     }
     outbox *find(libssh2_socket_t sock) {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::lock_guard<spin_lock> lock(mutex_);
         for (const entry &e : entries_)
             if (e.sock == sock) return e.box;
         return nullptr;
@@ -125,7 +140,7 @@ private:
         libssh2_socket_t sock;
         outbox *box;
     };
-    std::mutex mutex_;
+    spin_lock mutex_;
     std::vector<entry> entries_;
 };
 
