@@ -61,8 +61,9 @@ thin_call<Function> thin_call_on(engine &e, lock_key key, Function function) {
 // session are fine. Anything else a channel call ends with (the socket, a timeout, the
 // engine closed) is the whole session's.
 inline bool channel_only_failure(const error_code &ec) noexcept {
-    if (ec.category() != libssh2::session_category()) return false;
-    const int rc = ec.value();
+    const std::error_code code = ec;  // Boost's error_code: back to the binding's category
+    if (code.category() != libssh2::session_category()) return false;
+    const int rc = code.value();
     return (rc <= LIBSSH2_ERROR_CHANNEL_OUTOFORDER && rc >= LIBSSH2_ERROR_CHANNEL_EOF_SENT) ||
            rc == LIBSSH2_ERROR_CHANNEL_WINDOW_FULL;
 }
@@ -308,8 +309,9 @@ private:
 
     // A failure ends this connection; one of the session's ends the forward too.
     void failed(const error_code &ec) {
-        const bool from_socket = ec.category() != libssh2::session_category() &&
-                                 ec.category() != libssh2::sftp_category() && ec != net::error::operation_aborted;
+        const std::error_code code = ec;  // Boost's error_code: back to the binding's category
+        const bool from_socket = code.category() != libssh2::session_category() &&
+                                 code.category() != libssh2::sftp_category() && ec != net::error::operation_aborted;
         // An operation_aborted here came from the engine (the socket's own are ours, after
         // closing_): the session was cancelled or destroyed.
         if (!from_socket && !channel_only_failure(ec) && !forward_->stopping()) forward_->stop(ec);
