@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The engine behind libssh2::asio::session: a non-blocking libssh2 session on an Asio TCP
+// socket, and the calls waiting on it. libssh2's non-blocking model is the same for every call:
+// it returns LIBSSH2_ERROR_EAGAIN (or an empty object with that last error), and the caller
+// waits on the socket in the directions libssh2_session_block_directions() names and calls
+// again. The engine does that for every pending call, on a strand, so that:
+// - calls on different objects (ten channels of one session, say) progress together;
+// - calls with one lock_key run one after the other: libssh2 keeps a call's state in its
+//   object (a channel's exec, an sftp's open, a session's channel open), and a second call of
+//   the same kind would continue the first one's state machine;
+// - a call that left a packet half sent (it blocked outbound) is the only one called until
+//   that packet is out: libssh2 refuses to send another one before (LIBSSH2_ERROR_BAD_USE);
+// - no call waits for bytes another call already read: one call's read can take in packets for
+//   another channel, so while any call read bytes after another call blocked, the round of
+//   calls runs again before the engine waits on the socket. A LIBSSH2_CALLBACK_RECV callback
+//   counts the bytes: the engine owns the session's recv callback.
+#ifndef LIBSSH2_HPP_ASIO_ENGINE
+#define LIBSSH2_HPP_ASIO_ENGINE
+
+#include "config.hpp"
+#include "../io/socket.hpp"
+#include "outbox.hpp"
+
+#ifdef _WIN32
+#include <winsock2.h>
+#else
+#include <poll.h>
+#include <sys/socket.h>
+#include <cerrno>
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace libssh2::asio::detail {
+
+using clock = std::chrono::steady_clock;
+
+// What a pending call locks while it is in progress: libssh2's state for one kind of call on
+// one object. Channels have two lanes more, for their reads and their writes, whose states
+// libssh2 keeps apart from each other and from the channel's other calls.
+//
+// A call that may send a channel request (exec, subsystem, setenv, pty, ...) also takes its
+// session's requests lock: libssh2 waits for the reply by type (SSH_MSG_CHANNEL_SUCCESS or
+// FAILURE) and, when the reply to another channel's request comes first, fails with -1 instead
+// of waiting on (libssh2 1.9 to 1.11.1, _libssh2_packet_requirev). One request at a time per
+// session, then.
+enum class lane { whole, reading, writing, requests };
+
+struct lock_key {
+    const void *object = nullptr;
+    lane part = lane::whole;
+    const void *requests_of = nullptr;  // the session whose requests lock it also takes, or null
+};
+
+// The locks the calls hold (those blocked in a stage: libssh2 keeps their state) and want
+// (those waiting, first come, first stepped), each with its call.
+class taken_locks {
+public:
+    // Whether another call holds or wants a lock that key needs.
+    bool blocks(const lock_key &key, const void *call) const noexcept {
+        for (const entry &e : entries_)
+            if (e.call != call && ((e.object == key.object && e.part == key.part) ||
+                                   (key.requests_of && e.object == key.requests_of && e.part == lane::requests)))
+                return true;
+        return false;
+    }
+    void take(const lock_key &key, const void *call) {
+        entries_.push_back({key.object, key.part, call});
+        if (key.requests_of) entries_.push_back({key.requests_of, lane::requests, call});
+    }
+
+private:
+    struct entry {
+        const void *object;
+        lane part;
+        const void *call;
+    };
+    std::vector<entry> entries_;
+};
+
+// What a step did: blocked (libssh2 would block: wait on the socket), done (a result, or a
+// failure, to deliver), moved (went on to a stage with another lock key: step again once the
+// locks allow).
+enum class step_result { blocked, done, moved };
+
+// One call waiting in the engine, type-erased. step() calls libssh2 once or more; key() may
+// change after a step that moved (a composed operation goes from the session to the channel it
+// opened).
+class pending_call {
+public:
+    virtual ~pending_call() = default;
+    virtual lock_key key() const noexcept = 0;
+    virtual step_result step() = 0;
+    // Hands the result to the completion handler (through its executor); stopped: the
+    // cancellation or timeout that ended the call instead.
+    virtual void deliver(error_code stopped) = 0;
+    // After a stop: whether the call opened objects that must be closed (a channel whose
+    // server side may take long to close: sshd closes an exec's channel once the command has
+    // ended). Then step() closes them without blocking, within the session's teardown bound,
+    // and give_up() leaves to libssh2 (freed with the session) what is still open after it.
+    virtual bool start_closing() { return false; }
+    virtual void give_up() noexcept {}
+
+    std::uint64_t id = 0;
+    bool started = false;  // stepped once and not done: libssh2 may hold its state
+    bool closing = false;  // delivered (stopped), closing what it opened
+    bool holds = false;    // blocked in a stage: holds held, the lock key of that stage
+    lock_key held;
+    error_code stop_reason;  // set by a cancellation or the deadline
+    clock::time_point deadline = clock::time_point::max();
+};
+
+// Bytes received by the session being stepped on this thread (the recv callback adds to it).
+inline thread_local std::uint64_t *bytes_received = nullptr;
+
+// libssh2's own recv, counting: the negative errno on failure, as libssh2 expects.
+inline ssize_t counting_recv(libssh2_socket_t sock, void *buffer, size_t length, int flags, void **) {
+#ifdef _WIN32
+    const int n = ::recv(sock, static_cast<char *>(buffer), static_cast<int>(length), flags);
+    if (n < 0) {
+        const int error = WSAGetLastError();
+        return error == WSAEWOULDBLOCK ? -EAGAIN : -ECONNRESET;
+    }
+#else
+    const ssize_t n = ::recv(sock, buffer, length, flags);
+    if (n < 0) return errno == EINTR || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+#endif
+    if (bytes_received) *bytes_received += static_cast<std::uint64_t>(n);
+    return n;
+}
+
+// Whether the socket is ready now (a level check: Asio's reactor reports edges, and an edge
+// taken in before the engine waited would not come again).
+inline bool ready_now(libssh2_socket_t sock, bool for_writing) noexcept {
+#ifdef _WIN32
+    WSAPOLLFD p{};
+    p.fd = sock;
+    p.events = for_writing ? POLLOUT : POLLIN;
+    return ::WSAPoll(&p, 1, 0) > 0;
+#else
+    pollfd p{};
+    p.fd = sock;
+    p.events = for_writing ? POLLOUT : POLLIN;
+    return ::poll(&p, 1, 0) > 0;
+#endif
+}
+
+class engine : public std::enable_shared_from_this<engine> {
+public:
+    explicit engine(const net::any_io_executor &executor)
+        : strand_(net::make_strand(executor)), socket_(strand_), timer_(strand_), ssh_(libssh2::session::init()) {
+        if (!ssh_) throw std::bad_alloc();
+        ssh_.set_blocking(0);
+        set_callback(LIBSSH2_CALLBACK_RECV, reinterpret_cast<void *>(&counting_recv));
+        set_callback(LIBSSH2_CALLBACK_SEND, reinterpret_cast<void *>(&outbox_send));
+    }
+    engine(const engine &) = delete;
+    engine &operator=(const engine &) = delete;
+    // What waits in the outbox goes out first (within the teardown bound), then the session
+    // (its teardown bounded by ssh().set_teardown_timeout), then the socket it said goodbye on.
+    ~engine() {
+        if (!registered_) return;
+        const libssh2_socket_t sock = socket_.native_handle();
+        const auto deadline = clock::now() + std::chrono::milliseconds(std::max(ssh_.teardown_timeout(), 0L));
+        while (outbox_.flush(sock) && clock::now() < deadline) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+            libssh2::detail::poll_socket(sock, POLLOUT, static_cast<long>(left.count()));
+        }
+        outbox_registry::instance().remove(&outbox_);
+    }
+
+    net::strand<net::any_io_executor> &strand() noexcept { return strand_; }
+    net::ip::tcp::socket &socket() noexcept { return socket_; }
+    libssh2::session &ssh() noexcept { return ssh_; }
+    void set_timeout(std::chrono::milliseconds timeout) noexcept { timeout_ms_ = timeout.count(); }
+    std::chrono::milliseconds timeout() const noexcept { return std::chrono::milliseconds(timeout_ms_.load()); }
+
+    // Takes a call in (from any thread): it is first stepped on the strand, never inside the
+    // initiating function. Its time starts now.
+    void start(std::unique_ptr<pending_call> call) {
+        if (const auto timeout = timeout_ms_.load(); timeout > 0)
+            call->deadline = clock::now() + std::chrono::milliseconds(timeout);
+        net::post(strand_, [self = shared_from_this(), call = std::move(call)]() mutable {
+            if (self->closed_) {
+                call->deliver(net::error::operation_aborted);
+                return;
+            }
+            self->calls_.push_back(std::move(call));
+            self->run_round();
+        });
+    }
+
+    // Stops the call id, from a cancellation slot (any thread). A call libssh2 holds state for
+    // (started) stops only for terminal cancellation: its object is then left unusable.
+    void stop(std::uint64_t id, bool terminal) {
+        net::post(strand_, [self = shared_from_this(), id, terminal] {
+            for (auto &call : self->calls_)
+                if (call->id == id && !call->closing && (!call->started || terminal)) {
+                    call->stop_reason = net::error::operation_aborted;
+                    self->run_round();
+                    return;
+                }
+        });
+    }
+
+    // Stops every call (operation_aborted); closing, refuses new ones too: the owner is gone.
+    void stop_all(bool closing) {
+        net::post(strand_, [self = shared_from_this(), closing] {
+            self->closed_ = self->closed_ || closing;
+            for (auto &call : self->calls_)
+                if (!call->closing) call->stop_reason = net::error::operation_aborted;
+            self->run_round();  // once no call is left, no wait is left: the engine can go
+        });
+    }
+    void close() { stop_all(true); }
+
+private:
+    void set_callback(int type, void *callback) noexcept {
+#if LIBSSH2_VERSION_NUM >= 0x010b01
+        libssh2_session_callback_set2(ssh_.get(), type, reinterpret_cast<libssh2_cb_generic *>(callback));
+#else
+        libssh2_session_callback_set(ssh_.get(), type, callback);
+#endif
+    }
+
+    // Steps every call that may run, again while that can change what another would find.
+    void run_round() {
+        if (!registered_ && socket_.is_open()) {  // connected: its sends go to the outbox from now on
+            outbox_registry::instance().add(socket_.native_handle(), &outbox_);
+            registered_ = true;
+        }
+        for (int pass = 0; pass < 64; ++pass)
+            if (!round()) break;
+        settle();
+    }
+
+    // Sends what waits in the outbox; whether calls may be stepped (not too much waits).
+    bool flush() {
+        if (!registered_) return true;
+        outbox_.flush(socket_.native_handle());
+        return outbox_.waiting() <= outbox::high_water;
+    }
+
+    // One pass over the calls, in the order they came. Returns whether to pass again.
+    bool round() {
+        if (!flush()) return false;  // the socket first: the calls wait until it took enough
+        bool again = false;
+        bool blocked_one = false;
+        std::uint64_t received_after_block = 0;
+        const auto now = clock::now();
+        std::uint64_t received = 0;
+        bytes_received = &received;
+        struct reset_counter {
+            ~reset_counter() { bytes_received = nullptr; }
+        } reset;
+        taken_locks taken;
+        for (const auto &call : calls_)
+            if (call->holds) taken.take(call->held, call.get());
+        for (auto it = calls_.begin(); it != calls_.end();) {
+            pending_call &call = **it;
+            if (!call.stop_reason && !call.closing && now >= call.deadline) {
+                call.stop_reason = to_asio(make_error_code(errc::timeout));
+                cut();
+            }
+            if (call.stop_reason && !call.closing) {
+                if (outbound_ == &call) outbound_ = nullptr;
+                again = true;
+                if (!call.started || !call.start_closing()) {
+                    finish(it, call.stop_reason);
+                    continue;
+                }
+                call.deliver(call.stop_reason);  // the handler runs now; the closing goes on
+                call.closing = true;
+                call.holds = false;
+                call.deadline = now + std::chrono::milliseconds(std::max(ssh_.teardown_timeout(), 0L));
+            }
+            if (call.closing && now >= call.deadline) {  // the teardown bound: left to libssh2
+                if (outbound_ == &call) outbound_ = nullptr;
+                call.give_up();
+                it = calls_.erase(it);
+                continue;
+            }
+            const lock_key key = call.key();
+            // A call in a stage holds its locks: only a half-sent packet of another call stops it.
+            const bool blocked = (outbound_ && outbound_ != &call) || (!call.holds && taken.blocks(key, &call));
+            if (!call.holds) taken.take(key, &call);  // wanted: the calls after it wait
+            if (blocked) {
+                ++it;
+                continue;
+            }
+            const step_result result = call.step();
+            call.started = true;
+            if (result == step_result::done) {
+                if (outbound_ == &call) outbound_ = nullptr;
+                if (call.closing)
+                    it = calls_.erase(it);  // closed: its handler ran when it stopped
+                else
+                    finish(it, {});
+                again = true;
+                continue;
+            }
+            if (result == step_result::moved) {  // left its stage: takes the next one's lock when free
+                call.holds = false;
+                again = true;
+                ++it;
+                continue;
+            }
+            call.holds = true;
+            call.held = call.key();
+            taken.take(call.held, &call);
+            if (ssh_.block_directions() & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+                outbound_ = &call;
+            else if (outbound_ == &call)
+                outbound_ = nullptr;
+            if (!blocked_one) {
+                blocked_one = true;
+                received_after_block = received;
+            }
+            ++it;
+        }
+        flush();
+        // Bytes read after a call blocked may be that call's: step it again before waiting.
+        return again || (blocked_one && received != received_after_block);
+    }
+
+    // The server did not answer within an operation's time: the connection is cut, as a free
+    // cuts it after the teardown bound, so that the session's other operations fail at once and
+    // its frees do not wait (libssh2 may be mid-packet: the session is unusable anyway).
+    void cut() {
+        ssh_.set_teardown_timeout(0);
+        error_code ignored;
+        socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    }
+
+    void finish(std::list<std::unique_ptr<pending_call>>::iterator &it, error_code stopped) {
+        std::unique_ptr<pending_call> call = std::move(*it);
+        it = calls_.erase(it);
+        call->deliver(stopped);
+    }
+
+    // Waits for what the calls and the outbox wait for: the socket readable (writable while a
+    // packet is half sent, which the outbox should leave libssh2 no reason to do) and writable
+    // while the outbox holds bytes; and the earliest deadline.
+    void settle() {
+        arm_timer();
+        const bool sending = registered_ && outbox_.waiting() > 0;
+        if (calls_.empty() && !sending) {
+            // Nothing left to wait for: a wait left pending would keep io_context::run() busy.
+            if (waiting_read_ || waiting_write_) {
+                error_code ignored;
+                socket_.cancel(ignored);
+            }
+            return;
+        }
+        if (!socket_.is_open()) return;
+        if (sending || outbound_) wait_for(true);
+        if (!calls_.empty() && !outbound_) wait_for(false);
+    }
+
+    void wait_for(bool writing) {
+        bool &waiting = writing ? waiting_write_ : waiting_read_;
+        if (!waiting) {
+            waiting = true;
+            socket_.async_wait(writing ? net::ip::tcp::socket::wait_write : net::ip::tcp::socket::wait_read,
+                               [self = shared_from_this(), writing](const error_code &) {
+                                   (writing ? self->waiting_write_ : self->waiting_read_) = false;
+                                   self->run_round();
+                               });
+        }
+        if (!round_posted_ && ready_now(socket_.native_handle(), writing)) {
+            round_posted_ = true;
+            net::post(strand_, [self = shared_from_this()] {
+                self->round_posted_ = false;
+                self->run_round();
+            });
+        }
+    }
+
+    void arm_timer() {
+        clock::time_point earliest = clock::time_point::max();
+        for (const auto &call : calls_)
+            if (call->deadline < earliest) earliest = call->deadline;
+        if (earliest == armed_) return;
+        armed_ = earliest;
+        if (earliest == clock::time_point::max()) {
+            timer_.cancel();
+            return;
+        }
+        timer_.expires_at(earliest);
+        timer_.async_wait([self = shared_from_this()](const error_code &ec) {
+            if (ec == net::error::operation_aborted) return;
+            self->armed_ = clock::time_point::max();
+            self->run_round();
+        });
+    }
+
+    net::strand<net::any_io_executor> strand_;
+    net::ip::tcp::socket socket_;
+    net::steady_timer timer_;
+    outbox outbox_;  // declared before the session: destroyed after it
+    bool registered_ = false;
+    libssh2::session ssh_;
+    std::list<std::unique_ptr<pending_call>> calls_;
+    pending_call *outbound_ = nullptr;  // the call whose packet is half sent
+    std::atomic<long long> timeout_ms_{0};  // set from any thread, read where calls start
+    clock::time_point armed_ = clock::time_point::max();
+    bool waiting_read_ = false;
+    bool waiting_write_ = false;
+    bool round_posted_ = false;
+    bool closed_ = false;
+};
+
+}  // namespace libssh2::asio::detail
+
+#endif  // LIBSSH2_HPP_ASIO_ENGINE
