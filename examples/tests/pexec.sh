@@ -58,14 +58,15 @@ stderr_has "pexec: 3 targets, 0 succeeded, 3 failed (3 exited non-zero),"
 expect 4 "-l is the user of a target without USER@" "$prog" "${auth[@]}" -l nobody-at-all "$here" -- true
 stderr_has "[FAILURE] $here: public key authentication as nobody-at-all failed"
 
-# A port where nobody listens, a name known_hosts does not list for that key, a killed
+# A port where nobody listens, a name known_hosts does not list for that key (127.1: the
+# same address, resolved without /etc/hosts, which a minimal system may lack), a killed
 # command and a good target together: each reported, the others unharmed.
 closed=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 expect 4 "a refused connection and an unknown host key fail the run (exit status 4)" \
-    "$prog" "${auth[@]}" "$here" "$SSHD_HOST:$closed" "localhost:$SSHD_PORT" "$SSHD_USER@$here" -- 'kill -TERM $$'
+    "$prog" "${auth[@]}" "$here" "$SSHD_HOST:$closed" "127.1:$SSHD_PORT" "$SSHD_USER@$here" -- 'kill -TERM $$'
 stderr_has "[FAILURE] $SSHD_HOST:$closed: cannot connect to $SSHD_HOST port $closed: Connection refused"
 fingerprint=$(ssh-keygen -lf "$SSHD_HOST_KEY_PUB" | cut -d' ' -f2)
-stderr_has "[FAILURE] localhost:$SSHD_PORT: host key verification failed: [localhost]:$SSHD_PORT is not in $SSHD_KNOWN_HOSTS (it offers the ssh-ed25519 key $fingerprint)"
+stderr_has "[FAILURE] 127.1:$SSHD_PORT: host key verification failed: [127.1]:$SSHD_PORT is not in $SSHD_KNOWN_HOSTS (it offers the ssh-ed25519 key $fingerprint)"
 stderr_has "[FAILURE] $here: killed by signal TERM"
 stderr_has "pexec: 4 targets, 0 succeeded, 4 failed (2 could not connect, log in or run the command, 2 killed by a signal),"
 
