@@ -39,13 +39,7 @@ namespace la = libssh2::asio;
 namespace {
 
 // Connects and logs in s, running io until done.
-void connect(net::io_context &io, la::session &s) {
-    std::error_code result = make_error_code(std::errc::interrupted);
-    la::async_connect(s, sshd().host, sshd_port(), asio_login(),
-                      [&](std::error_code ec, const libssh2::host_key_verification &) { result = ec; });
-    REQUIRE(run_within(io, 10s));
-    REQUIRE_FALSE(result);
-}
+void connect(net::io_context &io, la::session &s) { REQUIRE_FALSE(test_support::asio_connect(io, s)); }
 
 // The pid of the server process that serves s's connection: the parent of its commands.
 long server_process(net::io_context &io, la::session &s) {

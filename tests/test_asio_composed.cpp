@@ -29,6 +29,7 @@
 #include "support/ssh_agent.hpp"
 
 using namespace std::chrono_literals;
+using test_support::asio_connect;
 using test_support::asio_login;
 using test_support::clock_type;
 using test_support::elapsed_ms;
@@ -39,18 +40,6 @@ namespace net = ::asio;
 namespace la = libssh2::asio;
 
 namespace {
-
-std::error_code connect(net::io_context &io, la::session &s, const la::login_options &options,
-                        libssh2::host_key_verification *verification = nullptr) {
-    std::error_code result = make_error_code(std::errc::interrupted);
-    la::async_connect(s, sshd().host, sshd_port(), options,
-                      [&](std::error_code ec, libssh2::host_key_verification v) {
-                          result = ec;
-                          if (verification) *verification = std::move(v);
-                      });
-    REQUIRE(run_within(io, 10s));
-    return result;
-}
 
 std::string read_file(const std::string &path) {
     std::ifstream in(path, std::ios::binary);
@@ -71,7 +60,7 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
     SECTION("known: logged in, the key's type and fingerprint in the result") {
         la::session s(io);
         libssh2::host_key_verification v;
-        REQUIRE_FALSE(connect(io, s, asio_login(), &v));
+        REQUIRE_FALSE(asio_connect(io, s, asio_login(), &v));
         CHECK(v.status == libssh2::host_key_status::match);
         CHECK(v.key_type == "ssh-ed25519");
         CHECK(v.fingerprint.rfind("SHA256:", 0) == 0);
@@ -84,7 +73,7 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         options.known_hosts = empty;
         la::session s(io);
         libssh2::host_key_verification v;
-        CHECK(connect(io, s, options, &v) == libssh2::errc::known_hosts);
+        CHECK(asio_connect(io, s, options, &v) == libssh2::errc::known_hosts);
         CHECK(v.status == libssh2::host_key_status::unknown);
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 0);  // no login tried
     }
@@ -96,7 +85,7 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         options.known_hosts = other;
         la::session s(io);
         libssh2::host_key_verification v;
-        CHECK(connect(io, s, options, &v) == libssh2::errc::known_hosts);
+        CHECK(asio_connect(io, s, options, &v) == libssh2::errc::known_hosts);
         CHECK(v.status == libssh2::host_key_status::mismatch);
     }
     SECTION("a refused port: Asio's error") {
@@ -116,7 +105,7 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         options.public_key.clear();
         write_file(options.private_key, "not a key\n");
         la::session s(io);
-        CHECK(connect(io, s, options));
+        CHECK(asio_connect(io, s, options));
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 0);
     }
 }
@@ -140,7 +129,7 @@ TEST_CASE("async_connect: the agent's keys in turn, and a password") {
         options.public_key.clear();
         options.agent_socket = agent.socket();
         la::session s(io);
-        REQUIRE_FALSE(connect(io, s, options));
+        REQUIRE_FALSE(asio_connect(io, s, options));
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 1);
     }
     SECTION("an agent without a key the server takes: authentication_failed") {
@@ -150,7 +139,7 @@ TEST_CASE("async_connect: the agent's keys in turn, and a password") {
         options.public_key.clear();
         options.agent_socket = agent.socket();
         la::session s(io);
-        CHECK(connect(io, s, options) == libssh2::errc::authentication_failed);
+        CHECK(asio_connect(io, s, options) == libssh2::errc::authentication_failed);
     }
 }
 
@@ -179,7 +168,7 @@ TEST_CASE("async_connect: a password, against the password-user sshd") {
 TEST_CASE("async_exec: stdout, stderr, exit status and signal") {
     net::io_context io;
     la::session s(io);
-    REQUIRE_FALSE(connect(io, s, asio_login()));
+    REQUIRE_FALSE(asio_connect(io, s, asio_login()));
     std::vector<la::exec_result> results(3);
     const char *commands[] = {"printf out; printf err >&2; exit 3", "head -c 3000000 /dev/zero", "kill -TERM $$"};
     for (std::size_t i = 0; i < 3; ++i)
@@ -221,7 +210,7 @@ TEST_CASE("async_exec: stdout, stderr, exit status and signal") {
 TEST_CASE("async_sftp_get and async_sftp_put: several MiB each way, byte for byte") {
     net::io_context io;
     la::session s(io);
-    REQUIRE_FALSE(connect(io, s, asio_login()));
+    REQUIRE_FALSE(asio_connect(io, s, asio_login()));
     const std::vector<char> bytes = test_support::pattern(5 * 1024 * 1024 + 17, 1);
     const std::string content(bytes.begin(), bytes.end());
     write_file(scratch("source"), content);
@@ -255,7 +244,7 @@ TEST_CASE("async_sftp_get and async_sftp_put: several MiB each way, byte for byt
 TEST_CASE("a 2 KiB socket send buffer: an upload and eight commands at once, every packet whole") {
     net::io_context io;
     la::session s(io);
-    REQUIRE_FALSE(connect(io, s, asio_login()));
+    REQUIRE_FALSE(asio_connect(io, s, asio_login()));
     // The socket takes little at a time: libssh2's packets are sent in parts, among them the
     // EOF and close packets it builds on its own stack (the outbox keeps them whole).
     s.socket().set_option(net::socket_base::send_buffer_size(2048));
@@ -279,7 +268,7 @@ TEST_CASE("a 2 KiB socket send buffer: an upload and eight commands at once, eve
 TEST_CASE("async_sftp_get: cancelled in the middle of a transfer; the session goes on") {
     net::io_context io;
     la::session s(io);
-    REQUIRE_FALSE(connect(io, s, asio_login()));
+    REQUIRE_FALSE(asio_connect(io, s, asio_login()));
     const std::string big = scratch("big");
     {
         std::ofstream out(big, std::ios::binary);

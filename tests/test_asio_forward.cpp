@@ -45,13 +45,8 @@ namespace {
 
 const tcp::endpoint loopback{net::ip::address_v4::loopback(), 0};
 
-void connect(net::io_context &io, la::session &s) {
-    std::error_code result = make_error_code(std::errc::interrupted);
-    la::async_connect(s, sshd().host, sshd_port(), asio_login(),
-                      [&](std::error_code ec, const libssh2::host_key_verification &) { result = ec; });
-    REQUIRE(run_within(io, 10s));
-    REQUIRE_FALSE(result);
-}
+// Connects and logs in s, running io until done.
+void connect(net::io_context &io, la::session &s) { REQUIRE_FALSE(test_support::asio_connect(io, s)); }
 
 // size bytes from seed: a random MiB (or less), repeated with a counter so no two MiB match.
 std::string random_bytes(std::size_t size, unsigned seed) {

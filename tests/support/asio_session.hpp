@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <string>
+#include <system_error>
+#include <utility>
 
 #include "sshd_server.hpp"
 
@@ -32,6 +34,22 @@ inline bool run_within(::asio::io_context &io, std::chrono::milliseconds limit) 
     io.restart();
     io.run_for(limit);
     return io.stopped();
+}
+
+// Connects and logs s in to the fixture's sshd with options (asio_login() by default),
+// running io until done (10 s at most: then std::errc::timed_out). Returns async_connect's
+// error; the host key's verification in *verification, if given.
+inline std::error_code asio_connect(::asio::io_context &io, libssh2::asio::session &s,
+                                    const libssh2::asio::login_options &options = asio_login(),
+                                    libssh2::host_key_verification *verification = nullptr) {
+    std::error_code result = make_error_code(std::errc::interrupted);
+    libssh2::asio::async_connect(s, sshd().host, sshd_port(), options,
+                                 [&](std::error_code ec, libssh2::host_key_verification v) {
+                                     result = ec;
+                                     if (verification) *verification = std::move(v);
+                                 });
+    if (!run_within(io, std::chrono::seconds(10))) return make_error_code(std::errc::timed_out);
+    return result;
 }
 
 }  // namespace test_support
