@@ -43,12 +43,9 @@ void connect(net::io_context &io, la::session &s) { REQUIRE_FALSE(test_support::
 
 // The pid of the server process that serves s's connection: the parent of its commands.
 long server_process(net::io_context &io, la::session &s) {
-    la::exec_result result;
-    la::async_exec(s, "echo $PPID", [&](std::error_code ec, la::exec_result r) {
-        REQUIRE_FALSE(ec);
-        result = std::move(r);
-    });
-    REQUIRE(run_within(io, 10s));
+    std::error_code ec;
+    const la::exec_result result = test_support::asio_exec(io, s, "echo $PPID", ec);
+    REQUIRE_FALSE(ec);
     return std::stol(result.out);
 }
 
@@ -274,12 +271,9 @@ TEST_CASE("async_call: a cancelled exec of a long command: its handler runs at o
     CHECK(timer_at < 700);
     CHECK(elapsed_ms(start) < 2500);  // the channel given up after the 800 ms teardown bound
 
-    la::exec_result next;
-    la::async_exec(s, "echo next", [&](std::error_code ec, la::exec_result r) {
-        REQUIRE_FALSE(ec);
-        next = std::move(r);
-    });
-    REQUIRE(run_within(io, 10s));
+    std::error_code ec;
+    const la::exec_result next = test_support::asio_exec(io, s, "echo next", ec);
+    REQUIRE_FALSE(ec);
     CHECK(next.out == "next\n");
 }
 
@@ -287,12 +281,9 @@ TEST_CASE("async_exec: the command's stdin is at its end, as with ssh -n") {
     net::io_context io;
     la::session s(io);
     connect(io, s);
-    la::exec_result result;
-    la::async_exec(s, "cat; echo after", [&](std::error_code ec, la::exec_result r) {
-        REQUIRE_FALSE(ec);
-        result = std::move(r);
-    });
-    REQUIRE(run_within(io, 10s));
+    std::error_code ec;
+    const la::exec_result result = test_support::asio_exec(io, s, "cat; echo after", ec);
+    REQUIRE_FALSE(ec);
     CHECK(result.out == "after\n");
 }
 

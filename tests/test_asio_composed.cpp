@@ -301,12 +301,9 @@ TEST_CASE("async_sftp_get: cancelled in the middle of a transfer; the session go
     CHECK(elapsed_ms(start) < 10000);
     ::unlink(big.c_str());
 
-    la::exec_result after;
-    la::async_exec(s, "echo still here", [&](std::error_code ec, la::exec_result r) {
-        REQUIRE_FALSE(ec);
-        after = std::move(r);
-    });
-    REQUIRE(run_within(io, 10s));
+    std::error_code ec;
+    const la::exec_result after = test_support::asio_exec(io, s, "echo still here", ec);
+    REQUIRE_FALSE(ec);
     CHECK(after.out == "still here\n");
 }
 

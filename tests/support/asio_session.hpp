@@ -52,4 +52,18 @@ inline std::error_code asio_connect(::asio::io_context &io, libssh2::asio::sessi
     return result;
 }
 
+// Runs command on s with async_exec, running io until done (10 s at most: then
+// std::errc::timed_out in ec). Returns its result; its error in ec.
+inline libssh2::asio::exec_result asio_exec(::asio::io_context &io, libssh2::asio::session &s,
+                                            const std::string &command, std::error_code &ec) {
+    libssh2::asio::exec_result result;
+    ec = make_error_code(std::errc::interrupted);
+    libssh2::asio::async_exec(s, command, [&](std::error_code e, libssh2::asio::exec_result r) {
+        ec = e;
+        result = std::move(r);
+    });
+    if (!run_within(io, std::chrono::seconds(10))) ec = make_error_code(std::errc::timed_out);
+    return result;
+}
+
 }  // namespace test_support
