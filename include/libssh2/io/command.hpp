@@ -23,6 +23,18 @@
 namespace libssh2 {
 namespace detail {
 
+// Waits on the socket as w says; a failure names what waited ("run `sleep 9`: nothing from the
+// server within 10000 ms").
+inline bool wait_for(LIBSSH2_SESSION *session, waiting w, const std::string &what, std::error_code *ec) {
+    std::error_code waited;
+    if (wait_socket(session, w.socket, w.timeout_ms, &waited)) return true;
+    if (waited == errc::timeout)
+        fail(waited, what + ": nothing from the server within " + std::to_string(w.timeout_ms) + " ms", ec);
+    else
+        fail(waited, what + ": wait for the server", ec);
+    return false;
+}
+
 // Calls op() until it no longer would block, waiting on the socket in between. op returns 0
 // when done, LIBSSH2_ERROR_EAGAIN, or libssh2's failure, reported as "what: libssh2's message".
 template <class Op>
@@ -34,7 +46,7 @@ bool complete(LIBSSH2_SESSION *session, waiting w, const std::string &what, std:
             fail_session(session, rc, what, ec);
             return false;
         }
-        if (!wait_socket(session, w.socket, w.timeout_ms, ec)) return false;
+        if (!wait_for(session, w, what, ec)) return false;
     }
 }
 
@@ -51,7 +63,7 @@ bool finish_channel(channel &ch, Sink &sink, command_exit &exit, const std::stri
             fail_session(session, rc, what + ": " + finisher.doing(), ec);
             return false;
         }
-        if (!wait_socket(session, w.socket, w.timeout_ms, ec)) return false;
+        if (!wait_for(session, w, what, ec)) return false;
     }
     exit = std::move(finisher.exit());
     return true;
