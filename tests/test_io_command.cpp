@@ -40,7 +40,8 @@ struct logged_in {
         libssh2::channel channel = libssh2::retry(
             c.session, c.socket.get(), [&] { return libssh2::channel::open_session(c.session); }, 10s);
         REQUIRE(channel);
-        REQUIRE(libssh2::retry(c.session, c.socket.get(), [&] { return channel.exec(command); }, 10s) == 0);
+        REQUIRE(libssh2::retry(
+                    c.session, c.socket.get(), [&] { return channel.exec(command); }, 10s) == 0);
         return channel;
     }
 
@@ -130,8 +131,8 @@ TEST_CASE("finish: after the caller streamed part of the output") {
             char buffer[6];
             while (first.size() < sizeof buffer) {
                 const ssize_t n = libssh2::retry(
-                    s.c.session, s.c.socket.get(),
-                    [&] { return channel.read(buffer, sizeof buffer - first.size()); }, 10s);
+                    s.c.session, s.c.socket.get(), [&] { return channel.read(buffer, sizeof buffer - first.size()); },
+                    10s);
                 REQUIRE(n > 0);
                 first.append(buffer, static_cast<std::size_t>(n));
             }
@@ -152,7 +153,8 @@ TEST_CASE("finish: a command killed by a signal, and one that read its stdin") {
 
             // finish sends no EOF: the caller's send_eof() ends the command's input.
             libssh2::channel reader = s.exec("cat >/dev/null; exit 7");
-            REQUIRE(libssh2::retry(s.c.session, s.c.socket.get(), [&] { return reader.send_eof(); }, 10s) == 0);
+            REQUIRE(libssh2::retry(
+                        s.c.session, s.c.socket.get(), [&] { return reader.send_eof(); }, 10s) == 0);
             CHECK(s.finish(reader).exit_status == 7);
         }
     }
@@ -173,6 +175,19 @@ TEST_CASE("run and finish: failures are exceptions, or error codes") {
         std::error_code ec;
         (void)libssh2::run(s.c.session, "true", ec);
         CHECK(ec.category() == libssh2::session_category());
+    }
+    SECTION("blocking, a session whose socket the binding does not know: an error, not a spin") {
+        const libssh2::socket sock = libssh2::tcp_connect(test_support::sshd().host, test_support::sshd().port, 5s);
+        libssh2::session session = libssh2::session::init();
+        REQUIRE(libssh2_session_handshake(session.get(), sock.get()) == 0);  // around the binding
+        REQUIRE(libssh2::userauth::publickey_fromfile(session, test_support::sshd().user, test_support::sshd().pubkey,
+                                                      test_support::sshd().key, nullptr) == 0);
+        std::error_code ec;
+        (void)libssh2::run(session, "sleep 1", ec);
+        CHECK(ec == libssh2::errc::bad_socket);
+        // Given the socket, the same session runs it.
+        session.set_blocking(0);
+        CHECK(libssh2::run(session, "sleep 1; exit 2", sock.get(), 10s).exit_status == 2);
     }
     SECTION("non-blocking: errc::timeout when nothing moves for the timeout") {
         logged_in s(false);

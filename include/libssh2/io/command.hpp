@@ -31,7 +31,7 @@ inline bool wait_for(LIBSSH2_SESSION *session, waiting w, const std::string &wha
     if (waited == errc::timeout)
         fail(waited, what + ": nothing from the server within " + std::to_string(w.timeout_ms) + " ms", ec);
     else
-        fail(waited, what + ": wait for the server", ec);
+        fail(waited, what + ": wait for the server: " + waited.message(), ec);
     return false;
 }
 
