@@ -130,9 +130,11 @@ private:
     libssh2_agent_publickey *identity_ = nullptr;
 };
 
-// Resolve, connect, then the login_operation, as an async_compose state machine. Each address
-// in turn: the socket opened here, not by Asio's range connect, which reports a socket it could
-// not open (out of file descriptors) as operation_aborted.
+// Resolve, connect, then the login_operation, as an async_compose state machine: resolving and
+// connecting are not libssh2 calls (the engine's step model is for those), so Asio composes
+// them and hands the connected socket to the engine for the login. Each address in turn, the
+// socket opened here, not by Asio's range connect, which reports a socket it could not open
+// (out of file descriptors) as operation_aborted.
 struct connect_composition {
     session *s;
     std::string host;
