@@ -1,5 +1,6 @@
 // <libssh2/asio.hpp>: the composed operations against the fixture's sshd. async_connect with
-// the host key known, unknown and changed, and a refused port; async_exec's stdout, stderr,
+// the host key known, unknown and changed (distinct errors), a refused port, and out of file
+// descriptors for the socket or the key file; async_exec's stdout, stderr,
 // exit status and signal, and a sink; async_sftp_get and async_sftp_put of several MiB, a
 // missing file, a transfer cancelled in the middle (the session stays usable); fifty sessions
 // on one thread. Run by `meson test -C build asio_composed` (suite sshd).
