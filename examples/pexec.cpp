@@ -27,7 +27,8 @@
 // A connection the server drops before its SSH banner (an sshd past MaxStartups, which writes
 // "Exceeded MaxStartups" and closes; a reset) is made again, at most 4 times, after a pause of
 // 0.1-0.2 s, then 0.2-0.4 s, 0.4-0.8 s, 0.8-1.6 s; a refused connection, host key or login is
-// an answer, never tried again.
+// an answer, never tried again. Each drop also halves how many targets run and connect at once
+// (not below 4), and each login that succeeds adds one back, up to -p.
 //
 // Inline output (without -o/-e), line by line as it arrives: stdout on stdout and stderr on
 // stderr, each line prefixed "TARGET: " (as pssh -P). On stderr, one status line per target
@@ -52,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -335,6 +337,7 @@ public:
         make_directory(o.outdir);
         make_directory(o.errdir);
         parallel_ = o.parallel == 0 ? jobs_.size() : o.parallel;
+        window_ = parallel_;
         if (o.identity.empty() && !std::getenv("SSH_AUTH_SOCK"))
             throw local_error("no key given (-i KEY) and no SSH agent (SSH_AUTH_SOCK is not set)");
         login_.known_hosts = o.known_hosts;
@@ -384,7 +387,7 @@ private:
     }
 
     void start_more() {
-        while (running_ < parallel_ && next_ < jobs_.size()) {
+        while (running_ < window_ && next_ < jobs_.size()) {
             ++running_;
             start(*jobs_[next_++]);
         }
@@ -434,6 +437,7 @@ private:
         if (!set_remaining_time(j)) return done(j, job::outcome::timed_out, timeout_reason());
         libssh2::asio::login_options login = login_;
         login.user = j.t.user;
+        ++connecting_;
         libssh2::asio::async_connect(
             *j.s, j.t.host, j.t.port, login,
             net::bind_cancellation_slot(j.cancel.slot(), [this, &j](const error_code &ec,
@@ -458,18 +462,24 @@ private:
     // Connects again after a short, growing, randomized pause (the targets dropped together
     // come back spread out), at most max_connect_retries times.
     bool retry_connect(job &j) {
+        window_ = std::max(std::min(window_, parallel_) / 2, std::min(min_window, parallel_));
         if (j.connect_retries >= max_connect_retries) return false;
         const int step = j.connect_retries++;
         j.s.reset();
         std::uniform_int_distribution<int> jitter(0, 100 << step);
-        const auto pause = std::chrono::milliseconds((100 << step) + jitter(random_));
+        connect_after(j, std::chrono::milliseconds((100 << step) + jitter(random_)));
+        return true;
+    }
+
+    // Connects after pause, or after another while as many as the window allows are connecting.
+    void connect_after(job &j, std::chrono::milliseconds pause) {
         if (!j.backoff) j.backoff = std::make_unique<net::steady_timer>(context_);
         j.backoff->expires_after(pause);
-        j.backoff->async_wait([this, &j](const error_code &ec) {
+        j.backoff->async_wait([this, &j, pause](const error_code &ec) {
             if (ec || j.timed_out) return done(j, job::outcome::timed_out, timeout_reason());
+            if (connecting_ >= window_) return connect_after(j, pause);
             connect(j);
         });
-        return true;
     }
 
     bool time_is_up(job &j, const error_code &ec) {
@@ -477,9 +487,14 @@ private:
     }
 
     void connected(job &j, const error_code &ec, const libssh2::host_key_verification &key) {
+        --connecting_;
         if (ec && time_is_up(j, ec)) return done(j, job::outcome::timed_out, timeout_reason());
         if (ec && dropped_before_banner(j, ec, key) && retry_connect(j)) return;
         if (ec) return done(j, job::outcome::failed, connect_failure(j, ec, key));
+        if (window_ < parallel_) {
+            ++window_;
+            start_more();
+        }
         if (!set_remaining_time(j)) return done(j, job::outcome::timed_out, timeout_reason());
         libssh2::asio::async_exec(
             *j.s, o_.command, [this, &j](int stream, std::string_view data) { output(j, stream, data); },
@@ -574,6 +589,13 @@ private:
     libssh2::asio::login_options login_;
     std::vector<std::unique_ptr<job>> jobs_;
     std::size_t parallel_ = 0, next_ = 0, running_ = 0, finished_ = 0;
+    // How many targets may run at once now: parallel_, halved (down to min_window) when the
+    // server drops a connection before its banner, one more per login that succeeds, as TCP
+    // finds a link's capacity. An sshd drops new connections at random once more than its
+    // MaxStartups (10 by default) are in their handshake: fewer at once, fewer dropped.
+    std::size_t window_ = 0;
+    std::size_t connecting_ = 0;  // targets between their TCP connect and their login's end
+    static constexpr std::size_t min_window = 4;
     static constexpr int max_connect_retries = 4;
     std::minstd_rand random_{std::random_device{}()};
     clock_type::time_point start_;
