@@ -16,12 +16,19 @@
 //                              (default ~/.ssh/known_hosts); an unknown or different key
 //                              is refused, with its fingerprint
 //     -t, --timeout SECONDS    per target, connection to disconnection (default 60; 0: none)
-//     -p, --par N              at most N targets at once (default 32; 0: all at once)
+//     -p, --par N              at most N targets at once (default 32; 0: all at once): more
+//                              only adds connections waiting in the server's queues
 //     -o, --outdir DIR         each target's stdout to DIR/TARGET instead of inline (a target
 //                              named again: DIR/TARGET.1, DIR/TARGET.2, ... as pssh)
 //     -e, --errdir DIR         each target's stderr to DIR/TARGET instead of inline
 //     -q, --quiet              no line for a target that succeeded (failures still have one)
 //     --help
+//
+// A connection the server drops before its SSH banner (an sshd past MaxStartups, which writes
+// "Exceeded MaxStartups" and closes; a reset) is made again, at most 4 times, after a pause of
+// 0.1-0.2 s, then 0.2-0.4 s, 0.4-0.8 s, 0.8-1.6 s; a refused connection, host key or login is
+// an answer, never tried again. Each drop also halves how many targets run and connect at once
+// (not below 4), and each login that succeeds adds one back, up to -p.
 //
 // Inline output (without -o/-e), line by line as it arrives: stdout on stdout and stderr on
 // stderr, each line prefixed "TARGET: " (as pssh -P). On stderr, one status line per target
@@ -46,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -55,6 +63,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -304,6 +313,8 @@ struct job {
     net::cancellation_signal cancel;
     clock_type::time_point deadline = clock_type::time_point::max();
     bool timed_out = false;
+    int connect_retries = 0;  // connections the server dropped before the handshake, tried again
+    std::unique_ptr<net::steady_timer> backoff;
     int fd[2] = {-1, -1};   // -o/-e files, stdout and stderr
     std::string partial[2];  // inline: the line not yet ended, per stream
     outcome result = outcome::failed;
@@ -326,6 +337,7 @@ public:
         make_directory(o.outdir);
         make_directory(o.errdir);
         parallel_ = o.parallel == 0 ? jobs_.size() : o.parallel;
+        window_ = parallel_;
         if (o.identity.empty() && !std::getenv("SSH_AUTH_SOCK"))
             throw local_error("no key given (-i KEY) and no SSH agent (SSH_AUTH_SOCK is not set)");
         login_.known_hosts = o.known_hosts;
@@ -375,7 +387,7 @@ private:
     }
 
     void start_more() {
-        while (running_ < parallel_ && next_ < jobs_.size()) {
+        while (running_ < window_ && next_ < jobs_.size()) {
             ++running_;
             start(*jobs_[next_++]);
         }
@@ -399,26 +411,33 @@ private:
             j.fd[stream] = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
             if (j.fd[stream] < 0) return done(j, job::outcome::failed, "cannot create " + path + ": " + std::strerror(errno));
         }
-        j.s = std::make_unique<libssh2::asio::session>(context_);
         if (o_.timeout_s > 0) {
             j.deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                                  std::chrono::duration<double>(o_.timeout_s));
             j.timer = std::make_unique<net::steady_timer>(context_, j.deadline);
             j.timer->async_wait([&j](const error_code &ec) {
-                if (ec || !j.s) return;
+                if (ec) return;
                 j.timed_out = true;
+                if (j.backoff && j.backoff->cancel() > 0) return;  // waiting to connect again: ends now
+                if (!j.s) return;
                 // A target out of time is dropped: its connection cut, so that nothing waits
                 // for a command that still runs (sshd closes its channel when it ends).
                 j.s->ssh().set_teardown_timeout(0);
                 j.cancel.emit(net::cancellation_type::terminal);  // the connect or the exec
             });
         }
+        connect(j);
+    }
+
+    void connect(job &j) {
+        j.s = std::make_unique<libssh2::asio::session>(context_);
         // Backstop only: the operation timeout (set_remaining_time) runs out after the timer
         // above; then a channel still open is given up after this long.
         j.s->ssh().set_teardown_timeout(250);
-        set_remaining_time(j);
+        if (!set_remaining_time(j)) return done(j, job::outcome::timed_out, timeout_reason());
         libssh2::asio::login_options login = login_;
         login.user = j.t.user;
+        ++connecting_;
         libssh2::asio::async_connect(
             *j.s, j.t.host, j.t.port, login,
             net::bind_cancellation_slot(j.cancel.slot(), [this, &j](const error_code &ec,
@@ -427,13 +446,55 @@ private:
             }));
     }
 
+    // A connection the server closed or reset before its SSH banner ("SSH-2.0-..."): an sshd
+    // past its MaxStartups (it writes "Exceeded MaxStartups" and closes), or a listen queue
+    // that overflowed. A refused connection, a host key or a login that failed are answers,
+    // and never tried again.
+    static bool dropped_before_banner(job &j, const error_code &ec, const libssh2::host_key_verification &key) {
+        if (!key.key_type.empty() || !j.s) return false;
+        const bool dropped = ec == libssh2::errc::socket_disconnect || ec == libssh2::errc::socket_recv ||
+                             ec == libssh2::errc::socket_send || ec == libssh2::errc::banner_recv ||
+                             ec == std::errc::connection_reset || ec == std::errc::broken_pipe;
+        const char *banner = j.s->ssh().banner_get();  // libssh2 keeps the first line it read
+        return dropped && (!banner || std::strncmp(banner, "SSH-", 4) != 0);
+    }
+
+    // Connects again after a short, growing, randomized pause (the targets dropped together
+    // come back spread out), at most max_connect_retries times.
+    bool retry_connect(job &j) {
+        window_ = std::max(std::min(window_, parallel_) / 2, std::min(min_window, parallel_));
+        if (j.connect_retries >= max_connect_retries) return false;
+        const int step = j.connect_retries++;
+        j.s.reset();
+        std::uniform_int_distribution<int> jitter(0, 100 << step);
+        connect_after(j, std::chrono::milliseconds((100 << step) + jitter(random_)));
+        return true;
+    }
+
+    // Connects after pause, or after another while as many as the window allows are connecting.
+    void connect_after(job &j, std::chrono::milliseconds pause) {
+        if (!j.backoff) j.backoff = std::make_unique<net::steady_timer>(context_);
+        j.backoff->expires_after(pause);
+        j.backoff->async_wait([this, &j, pause](const error_code &ec) {
+            if (ec || j.timed_out) return done(j, job::outcome::timed_out, timeout_reason());
+            if (connecting_ >= window_) return connect_after(j, pause);
+            connect(j);
+        });
+    }
+
     bool time_is_up(job &j, const error_code &ec) {
         return j.timed_out || ec == libssh2::errc::timeout || ec == net::error::timed_out;
     }
 
     void connected(job &j, const error_code &ec, const libssh2::host_key_verification &key) {
+        --connecting_;
         if (ec && time_is_up(j, ec)) return done(j, job::outcome::timed_out, timeout_reason());
+        if (ec && dropped_before_banner(j, ec, key) && retry_connect(j)) return;
         if (ec) return done(j, job::outcome::failed, connect_failure(j, ec, key));
+        if (window_ < parallel_) {
+            ++window_;
+            start_more();
+        }
         if (!set_remaining_time(j)) return done(j, job::outcome::timed_out, timeout_reason());
         libssh2::asio::async_exec(
             *j.s, o_.command, [this, &j](int stream, std::string_view data) { output(j, stream, data); },
@@ -466,21 +527,19 @@ private:
     }
 
     std::string connect_failure(const job &j, const error_code &ec, const libssh2::host_key_verification &key) const {
-        const std::string offered = key.key_type + " key " + key.fingerprint;
-        if (ec == libssh2::errc::known_hosts && key.status == libssh2::host_key_status::mismatch)
-            return "host key verification failed: the " + offered + " of " + key.host_entry + " differs from the one in " +
-                   o_.known_hosts;
-        if (ec == libssh2::errc::known_hosts && key.status == libssh2::host_key_status::unknown && !key.key_type.empty())
-            return "host key verification failed: " + key.host_entry + " is not in " + o_.known_hosts +
-                   " (it offers the " + offered + ")";
+        if (ec == libssh2::host_key_errc::unknown_host || ec == libssh2::host_key_errc::changed_key)
+            return "host key verification failed: " + key.refusal();
         if (key.status == libssh2::host_key_status::match)
             return (o_.identity.empty() ? "login as " + j.t.user + " with the agent's keys failed: "
                                         : "public key authentication as " + j.t.user + " failed: ") +
                    ec.message();
         if (!key.key_type.empty()) return "cannot read known_hosts file " + o_.known_hosts + ": " + ec.message();
+        const std::string tries =
+            j.connect_retries > 0 ? " (" + std::to_string(j.connect_retries + 1) + " connections, each dropped)" : "";
         if (ec.category() == libssh2::session_category())
-            return "SSH handshake with " + j.t.host + " port " + std::to_string(j.t.port) + " failed: " + ec.message();
-        return "cannot connect to " + j.t.host + " port " + std::to_string(j.t.port) + ": " + ec.message();
+            return "SSH handshake with " + j.t.host + " port " + std::to_string(j.t.port) + " failed: " + ec.message() +
+                   tries;
+        return "cannot connect to " + j.t.host + " port " + std::to_string(j.t.port) + ": " + ec.message() + tries;
     }
 
     // Inline: whole lines, each prefixed with the target; the files of -o/-e: as it comes.
@@ -530,6 +589,15 @@ private:
     libssh2::asio::login_options login_;
     std::vector<std::unique_ptr<job>> jobs_;
     std::size_t parallel_ = 0, next_ = 0, running_ = 0, finished_ = 0;
+    // How many targets may run at once now: parallel_, halved (down to min_window) when the
+    // server drops a connection before its banner, one more per login that succeeds, as TCP
+    // finds a link's capacity. An sshd drops new connections at random once more than its
+    // MaxStartups (10 by default) are in their handshake: fewer at once, fewer dropped.
+    std::size_t window_ = 0;
+    std::size_t connecting_ = 0;  // targets between their TCP connect and their login's end
+    static constexpr std::size_t min_window = 4;
+    static constexpr int max_connect_retries = 4;
+    std::minstd_rand random_{std::random_device{}()};
     clock_type::time_point start_;
 };
 

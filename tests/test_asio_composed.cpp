@@ -1,8 +1,9 @@
 // <libssh2/asio.hpp>: the composed operations against the fixture's sshd. async_connect with
-// the host key known, unknown and changed, and a refused port; async_exec's stdout, stderr,
-// exit status and signal (also when the status comes long after EOF), and a sink;
-// async_sftp_get and async_sftp_put of several MiB, a missing file, a transfer cancelled in the
-// middle (the session stays usable); fifty sessions on one thread. Run by
+// the host key known, unknown and changed (distinct errors), a refused port, and out of file
+// descriptors for the socket or the key file; async_exec's stdout, stderr, exit status and
+// signal (also when the status comes long after EOF), and a sink; async_sftp_get and
+// async_sftp_put of several MiB, a missing file, a transfer cancelled in the middle (the
+// session stays usable); fifty sessions on one thread. Run by
 // `meson test -C build asio_composed` (suite sshd).
 #include <catch2/catch_test_macros.hpp>
 
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -54,6 +56,34 @@ void write_file(const std::string &path, const std::string &content) {
 // A file name under the fixture's directory (the sshd runs on this machine: same files).
 std::string scratch(const std::string &name) { return sshd().dir + "/asio-" + name; }
 
+// The server's host key fingerprint as OpenSSH prints it: ssh-keygen -l's "SHA256:...".
+std::string host_key_fingerprint() {
+    const auto [status, printed] = test_support::run_command("ssh-keygen -lf '" + sshd().host_key_pub + "'");
+    REQUIRE(status == 0);
+    const auto begin = printed.find("SHA256:");
+    REQUIRE(begin != std::string::npos);
+    return printed.substr(begin, printed.find(' ', begin) - begin);
+}
+
+// Takes every free file descriptor (as many sessions at once would) until destroyed.
+class descriptors_exhausted {
+public:
+    descriptors_exhausted() {
+        for (int fd; (fd = ::dup(STDERR_FILENO)) >= 0;) taken_.push_back(fd);
+        error_ = errno;
+    }
+    descriptors_exhausted(const descriptors_exhausted &) = delete;
+    descriptors_exhausted &operator=(const descriptors_exhausted &) = delete;
+    ~descriptors_exhausted() {
+        for (const int fd : taken_) ::close(fd);
+    }
+    int error() const noexcept { return error_; }
+
+private:
+    std::vector<int> taken_;
+    int error_ = 0;
+};
+
 }  // namespace
 
 TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown or changed") {
@@ -74,8 +104,12 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         options.known_hosts = empty;
         la::session s(io);
         libssh2::host_key_verification v;
-        CHECK(asio_connect(io, s, options, &v) == libssh2::errc::known_hosts);
+        const std::error_code ec = asio_connect(io, s, options, &v);
+        CHECK(ec == libssh2::host_key_errc::unknown_host);
+        CHECK(ec != libssh2::errc::known_hosts);  // libssh2's: it could not use the file
         CHECK(v.status == libssh2::host_key_status::unknown);
+        CHECK(v.refusal() == v.host_entry + " is not in " + empty + " (it offers the ssh-ed25519 key " +
+                                 host_key_fingerprint() + ")");
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 0);  // no login tried
     }
     SECTION("changed: another key listed for the host") {
@@ -86,8 +120,13 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         options.known_hosts = other;
         la::session s(io);
         libssh2::host_key_verification v;
-        CHECK(asio_connect(io, s, options, &v) == libssh2::errc::known_hosts);
+        const std::error_code ec = asio_connect(io, s, options, &v);
+        CHECK(ec == libssh2::host_key_errc::changed_key);
+        CHECK(ec != libssh2::host_key_errc::unknown_host);
         CHECK(v.status == libssh2::host_key_status::mismatch);
+        CHECK(v.refusal() == "the ssh-ed25519 key " + host_key_fingerprint() + " of [" + sshd().host +
+                                 "]:" + std::to_string(sshd().port) + " differs from the one in " + other);
+        CHECK(libssh2::userauth::authenticated(s.ssh()) == 0);
     }
     SECTION("a refused port: Asio's error") {
         net::ip::tcp::acceptor closed(io, {net::ip::make_address("127.0.0.1"), 0});
@@ -108,6 +147,50 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         la::session s(io);
         CHECK(asio_connect(io, s, options));
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 0);
+    }
+}
+
+TEST_CASE("async_connect: out of file descriptors is too_many_files_open, not a libssh2 failure") {
+    net::io_context io;
+    SECTION("no descriptor for the socket") {
+        la::session s(io);
+        std::error_code error;
+        {
+            descriptors_exhausted exhausted;
+            REQUIRE(exhausted.error() == EMFILE);
+            la::async_connect(s, sshd().host, sshd_port(), asio_login(),
+                              [&](std::error_code ec, libssh2::host_key_verification) { error = ec; });
+            REQUIRE(run_within(io, 10s));
+        }
+        INFO(error.message());
+        CHECK(error == std::errc::too_many_files_open);
+    }
+    SECTION("connected, then no descriptor for the key file") {
+        la::session s(io);
+        std::error_code error = make_error_code(std::errc::interrupted);
+        bool completed = false;
+        la::async_connect(s, sshd().host, sshd_port(), asio_login(),
+                          [&](std::error_code ec, libssh2::host_key_verification) {
+                              error = ec;
+                              completed = true;
+                          });
+        // One handler at a time until the TCP connection is up; the handshake needs no more
+        // descriptors, the key file does.
+        const auto give_up = clock_type::now() + 10s;
+        std::error_code not_connected = make_error_code(std::errc::not_connected);
+        while (not_connected && !completed && clock_type::now() < give_up) {
+            io.run_one_for(100ms);
+            s.socket().remote_endpoint(not_connected);
+        }
+        REQUIRE_FALSE(not_connected);
+        {
+            descriptors_exhausted exhausted;
+            REQUIRE(exhausted.error() == EMFILE);
+            while (!completed && clock_type::now() < give_up) io.run_one_for(100ms);
+        }
+        REQUIRE(completed);
+        INFO(error.message());
+        CHECK(error == std::errc::too_many_files_open);
     }
 }
 

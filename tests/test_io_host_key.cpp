@@ -1,6 +1,7 @@
 // <libssh2/io.hpp>: libssh2::verify_host_key against the fixture's sshd: a match with its
 // known_hosts, unknown with an empty one, a mismatch with another key listed for the host, an
-// unreadable file as an error; the fingerprint as ssh-keygen -l prints it. Run by
+// unreadable file as an error; the fingerprint as ssh-keygen -l prints it. check_host_key: an
+// unknown and a changed key as distinct errors whose message names the host and fingerprint. Run by
 // `meson test -C build io_host_key` (suite sshd).
 #include <catch2/catch_test_macros.hpp>
 
@@ -94,6 +95,63 @@ TEST_CASE("verify_host_key: an unreadable known_hosts file is an error, thrown o
     } catch (const libssh2::error &e) {
         CHECK(e.code() == libssh2::errc::file);
         CHECK(std::string(e.what()).find("read known_hosts file " + missing) == 0);
+    }
+}
+
+TEST_CASE("check_host_key: unknown and changed keys are errors of their own, naming host and fingerprint") {
+    test_support::connection c = test_support::handshake();
+    const auto [status, printed] = test_support::run_command("ssh-keygen -lf '" + sshd().host_key_pub + "'");
+    REQUIRE(status == 0);
+    std::istringstream fields(printed);
+    std::string bits, fingerprint;
+    fields >> bits >> fingerprint;
+    REQUIRE(fingerprint.rfind("SHA256:", 0) == 0);
+
+    SECTION("listed: no error") {
+        std::error_code ec = make_error_code(libssh2::errc::alloc);
+        CHECK(libssh2::check_host_key(c.session, sshd().known_hosts, sshd().host, sshd().port, ec).status ==
+              libssh2::host_key_status::match);
+        CHECK_FALSE(ec);
+        CHECK(libssh2::check_host_key(c.session, sshd().known_hosts, sshd().host, sshd().port).refusal().empty());
+    }
+    SECTION("an empty known_hosts: unknown_host") {
+        const std::string empty = known_hosts_file("io_check_empty", "");
+        std::error_code ec;
+        const libssh2::host_key_verification result =
+            libssh2::check_host_key(c.session, empty, sshd().host, sshd().port, ec);
+        CHECK(ec == libssh2::host_key_errc::unknown_host);
+        CHECK(ec.category() == libssh2::host_key_category());
+        CHECK(result.error() == ec);
+        try {
+            libssh2::check_host_key(c.session, empty, sshd().host, sshd().port);
+            FAIL("no exception");
+        } catch (const libssh2::error &e) {
+            CHECK(e.code() == libssh2::host_key_errc::unknown_host);
+            CHECK(std::string(e.what()).find("host key verification failed: " + host_entry() + " is not in " + empty +
+                                             " (it offers the ssh-ed25519 key " + fingerprint + ")") == 0);
+        }
+    }
+    SECTION("another key listed for the host: changed_key") {
+        const std::string wrong =
+            known_hosts_file("io_check_wrong", host_entry() + " ssh-ed25519 " + key_blob(sshd().pubkey) + "\n");
+        std::error_code ec;
+        libssh2::check_host_key(c.session, wrong, sshd().host, sshd().port, ec);
+        CHECK(ec == libssh2::host_key_errc::changed_key);
+        CHECK(ec != libssh2::host_key_errc::unknown_host);
+        try {
+            libssh2::check_host_key(c.session, wrong, sshd().host, sshd().port);
+            FAIL("no exception");
+        } catch (const libssh2::error &e) {
+            CHECK(e.code() == libssh2::host_key_errc::changed_key);
+            CHECK(std::string(e.what()).find("host key verification failed: the ssh-ed25519 key " + fingerprint +
+                                             " of " + host_entry() + " differs from the one in " + wrong) == 0);
+        }
+    }
+    SECTION("an unreadable file: a failure, not a refusal") {
+        std::error_code ec;
+        libssh2::check_host_key(c.session, sshd().dir + "/no-such-known_hosts", sshd().host, sshd().port, ec);
+        CHECK(ec);
+        CHECK(ec.category() != libssh2::host_key_category());
     }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pexec: one command on several targets at once (the one sshd under several spellings),
 # inline and -o/-e output, exit statuses, a refused connection, an unknown host key, a
-# timeout, the summary line and pssh's exit statuses.
+# timeout, the summary line and pssh's exit statuses; connections dropped before the SSH
+# banner tried again, a refused host key or login never.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 auth=(-i "$SSHD_KEY" -k "$SSHD_KNOWN_HOSTS")
@@ -71,6 +72,7 @@ stderr_has "[FAILURE] $here: killed by signal TERM"
 stderr_has "pexec: 4 targets, 0 succeeded, 4 failed (2 could not connect, log in or run the command, 2 killed by a signal),"
 
 echo "[$SSHD_HOST]:$SSHD_PORT $(cut -d' ' -f1,2 "$SSHD_PUBKEY")" >"$work/wrong_known_hosts"
+: >"$work/empty_known_hosts"
 expect 4 "refuses a host key that differs from known_hosts" "$prog" -i "$SSHD_KEY" -k "$work/wrong_known_hosts" "$here" -- true
 stderr_has "host key verification failed: the ssh-ed25519 key $fingerprint of [$SSHD_HOST]:$SSHD_PORT differs from the one in $work/wrong_known_hosts"
 
@@ -100,3 +102,87 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed_ms" -lt 2800 ] || fail "-p 0: 6 targets of 1 s took $elapsed_ms ms"
 stderr_has "pexec: 6 targets, 6 succeeded, 0 failed,"
 echo "ok: -p bounds the sessions at once"
+
+# A proxy to the sshd that drops its first DROP connections before the SSH banner (-1: all),
+# as an sshd past MaxStartups does: odd ones get "Exceeded MaxStartups" and a close, even ones
+# a reset. It counts the connections it accepted in $work/connections.
+cat >"$work/drop_proxy.py" <<'EOF'
+import socket, struct, sys, threading
+drop, upstream = int(sys.argv[1]), (sys.argv[2], int(sys.argv[3]))
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(16)
+print(listener.getsockname()[1], flush=True)
+def pipe(source, sink):
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+count = 0
+while True:
+    client, _ = listener.accept()
+    count += 1
+    with open(sys.argv[4], "w") as f:
+        f.write(str(count))
+    if drop < 0 or count <= drop:
+        if count % 2:
+            client.sendall(b"Exceeded MaxStartups\r\n")
+        else:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()
+        continue
+    server = socket.create_connection(upstream)
+    threading.Thread(target=pipe, args=(client, server), daemon=True).start()
+    threading.Thread(target=pipe, args=(server, client), daemon=True).start()
+EOF
+proxy_pid=
+stop_proxy() {
+    if [ -n "$proxy_pid" ]; then
+        kill "$proxy_pid" 2>/dev/null || true
+        wait "$proxy_pid" 2>/dev/null || true
+    fi
+    proxy_pid=
+}
+trap stop_proxy EXIT
+# start_proxy DROP: sets proxy (HOST:PORT) and a known_hosts file listing the sshd's key for it.
+start_proxy() {
+    stop_proxy
+    : >"$work/proxy_port"
+    echo 0 >"$work/connections"
+    "$PYTHON" "$work/drop_proxy.py" "$1" "$SSHD_HOST" "$SSHD_PORT" "$work/connections" >"$work/proxy_port" &
+    proxy_pid=$!
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$work/proxy_port" ] && break
+        sleep 0.05
+    done
+    [ -s "$work/proxy_port" ] || fail "the proxy did not start"
+    proxy=$SSHD_HOST:$(cat "$work/proxy_port")
+    echo "[$SSHD_HOST]:${proxy#*:} $(cut -d' ' -f1,2 "$SSHD_HOST_KEY_PUB")" >"$work/proxy_known_hosts"
+}
+connections() { cat "$work/connections"; }
+
+start_proxy 2
+expect 0 "two connections dropped before the banner, the third one runs" \
+    "$prog" -i "$SSHD_KEY" -k "$work/proxy_known_hosts" "$proxy" -- echo through
+grep -qxF "$proxy: through" "$work/out" || fail "no output through the proxy"
+[ "$(connections)" -eq 3 ] || fail "expected 3 connections, the proxy saw $(connections)"
+
+start_proxy -1
+expect 4 "a server that always drops: given up after 5 connections" \
+    "$prog" -i "$SSHD_KEY" -k "$work/proxy_known_hosts" "$proxy" -- true
+stderr_has "[FAILURE] $proxy: SSH handshake with $SSHD_HOST port ${proxy#*:} failed:"
+stderr_has "(5 connections, each dropped)"
+[ "$(connections)" -eq 5 ] || fail "expected 5 connections, the proxy saw $(connections)"
+
+start_proxy 0
+expect 4 "an unknown host key is not tried again" "$prog" -i "$SSHD_KEY" -k "$work/empty_known_hosts" "$proxy" -- true
+stderr_has "host key verification failed: [$SSHD_HOST]:${proxy#*:} is not in $work/empty_known_hosts (it offers the ssh-ed25519 key $fingerprint)"
+[ "$(connections)" -eq 1 ] || fail "an unknown host key was tried $(connections) times"
+expect 4 "a refused login is not tried again" \
+    "$prog" -i "$SSHD_KEY" -k "$work/proxy_known_hosts" -l nobody-at-all "$proxy" -- true
+stderr_has "public key authentication as nobody-at-all failed"
+[ "$(connections)" -eq 2 ] || fail "a refused login was tried $(($(connections) - 1)) times"
+stop_proxy
+echo "ok: dropped connections tried again, refusals not"

@@ -2,13 +2,18 @@
 // libssh2::asio::async_connect: resolve, connect the TCP socket, handshake, check the host key
 // against an OpenSSH known_hosts file, and log in (a key file, a password, or the agent's
 // keys), as one operation. Completes with (error_code, host_key_verification): the key's type
-// and fingerprint also when it is refused (errc::known_hosts, status unknown or mismatch).
+// and fingerprint also when it is refused, with host_key_errc::unknown_host or changed_key
+// (the verification's refusal() says it naming the host and the key). A failure of the
+// operating system keeps its errno (std::system_category()): out of file descriptors is
+// std::errc::too_many_files_open, whether the socket, a key file or the agent's socket could
+// not be opened.
 #ifndef LIBSSH2_HPP_ASIO_CONNECT
 #define LIBSSH2_HPP_ASIO_CONNECT
 
 #include "../io/host_key.hpp"
 #include "call.hpp"
 
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <utility>
@@ -46,6 +51,7 @@ public:
 private:
     // One step of the stages; false: would block; true: finished, with ec set for a failure.
     bool advance(std::error_code &ec) {
+        errno = 0;  // what failed() finds there is this step's
         switch (stage_) {
         case stage::handshake:
             if (const int rc = ssh_->handshake(socket_); rc != 0) return failed(rc, ec);
@@ -96,16 +102,20 @@ private:
         return stage::agent_connect;
     }
 
-    // false: would block; true: finished, with ec set for a failure.
+    // false: would block; true: finished, with ec set for a failure. Out of file descriptors,
+    // libssh2 says only that it could not read the key file or reach the agent: errno says why.
     bool failed(int rc, std::error_code &ec) {
         if (rc == LIBSSH2_ERROR_EAGAIN) return false;
-        if (rc != 0) ec = libssh2::detail::session_failure(ssh_->get(), rc, std::string()).code;
+        if (rc == 0) return true;
+        if (const int os_error = errno; os_error == EMFILE || os_error == ENFILE)
+            ec = std::error_code(os_error, std::system_category());
+        else
+            ec = libssh2::detail::session_failure(ssh_->get(), rc, std::string()).code;
         return true;
     }
 
     bool host_key_ok(std::error_code &ec) {
-        verification_ = libssh2::detail::verify_host_key(*ssh_, options_.known_hosts, host_, port_, &ec);
-        if (!ec && verification_.status != host_key_status::match) ec = make_error_code(errc::known_hosts);
+        verification_ = libssh2::detail::check_host_key(*ssh_, options_.known_hosts, host_, port_, &ec);
         return !ec;
     }
 
@@ -120,13 +130,20 @@ private:
     libssh2_agent_publickey *identity_ = nullptr;
 };
 
-// Resolve, connect, then the login_operation, as an async_compose state machine.
+// Resolve, connect, then the login_operation, as an async_compose state machine: resolving and
+// connecting are not libssh2 calls (the engine's step model is for those), so Asio composes
+// them and hands the connected socket to the engine for the login. Each address in turn, the
+// socket opened here, not by Asio's range connect, which reports a socket it could not open
+// (out of file descriptors) as operation_aborted.
 struct connect_composition {
     session *s;
     std::string host;
     unsigned short port;
     login_options options;
-    std::unique_ptr<net::ip::tcp::resolver> resolver;
+    std::unique_ptr<net::ip::tcp::resolver> resolver{};
+    net::ip::tcp::resolver::results_type endpoints{};
+    net::ip::tcp::resolver::results_type::const_iterator next{};
+    error_code last_failure{};
 
     template <class Self>
     void operator()(Self &self) {
@@ -134,13 +151,38 @@ struct connect_composition {
         resolver->async_resolve(host, std::to_string(port), std::move(self));
     }
     template <class Self>
-    void operator()(Self &self, error_code ec, net::ip::tcp::resolver::results_type endpoints) {
+    void operator()(Self &self, error_code ec, net::ip::tcp::resolver::results_type resolved) {
         if (ec) return self.complete(ec, host_key_verification{});
-        net::async_connect(s->socket(), endpoints, std::move(self));
+        endpoints = std::move(resolved);
+        next = endpoints.begin();
+        connect_next(self);
     }
     template <class Self>
-    void operator()(Self &self, error_code ec, const net::ip::tcp::endpoint &) {
-        if (ec) return self.complete(ec, host_key_verification{});
+    void connect_next(Self &self) {
+        net::ip::tcp::socket &socket = s->socket();
+        while (next != endpoints.end()) {
+            const net::ip::tcp::endpoint endpoint = (next++)->endpoint();
+            error_code ec;
+            if (socket.is_open()) socket.close(ec);
+            if (socket.open(endpoint.protocol(), ec); ec) {
+                // In std::system_category(), so that it compares equal to its std::errc
+                // (too_many_files_open): Asio's own system category does not.
+                last_failure = ec.category() == net::error::get_system_category()
+                                   ? to_asio(std::error_code(ec.value(), std::system_category()))
+                                   : ec;
+                continue;
+            }
+            return socket.async_connect(endpoint, std::move(self));
+        }
+        self.complete(last_failure ? last_failure : error_code(net::error::host_not_found), host_key_verification{});
+    }
+    template <class Self>
+    void operator()(Self &self, error_code ec) {
+        if (ec == net::error::operation_aborted) return self.complete(ec, host_key_verification{});
+        if (ec) {
+            last_failure = ec;
+            return connect_next(self);
+        }
         error_code ignored;
         s->socket().set_option(net::ip::tcp::no_delay(true), ignored);  // SSH's small packets: no Nagle delay
         start_operation(*s, login_operation(*s, host, port, std::move(options)), std::move(self));

@@ -1,15 +1,50 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // libssh2::verify_host_key: is the server's host key the one a known_hosts file lists for it?
+// libssh2::check_host_key: the same, with a key that is not the listed one an error of its own
+// (host_key_errc::unknown_host, host_key_errc::changed_key), whose message names the host and
+// the key's fingerprint as OpenSSH prints them.
 #ifndef LIBSSH2_HPP_IO_HOST_KEY
 #define LIBSSH2_HPP_IO_HOST_KEY
 
 #include "base64.hpp"
 #include "failure.hpp"
 
+#include <cerrno>
 #include <string>
 #include <system_error>
 
 namespace libssh2 {
+
+// Why a host key was refused, in host_key_category(). Not libssh2's errc::known_hosts, which
+// says that libssh2 could not use the known_hosts data.
+enum class host_key_errc {
+    unknown_host = 1,  // the host is not in known_hosts
+    changed_key = 2,   // known_hosts lists another key for the host
+};
+
+namespace detail {
+class host_key_error_category final : public std::error_category {
+public:
+    const char *name() const noexcept override { return "libssh2.host_key"; }
+    std::string message(int code) const override {
+        switch (static_cast<host_key_errc>(code)) {
+        case host_key_errc::unknown_host: return "the host is not in known_hosts";
+        case host_key_errc::changed_key:
+            return "the host's key differs from the one in known_hosts (the connection may be intercepted, or the "
+                   "key changed)";
+        }
+        return "unknown host key error " + std::to_string(code);
+    }
+};
+}  // namespace detail
+
+inline const std::error_category &host_key_category() noexcept {
+    static const detail::host_key_error_category category;
+    return category;
+}
+inline std::error_code make_error_code(host_key_errc code) noexcept {
+    return {static_cast<int>(code), host_key_category()};
+}
 
 enum class host_key_status {
     match,     // listed, and this is the key
@@ -22,6 +57,32 @@ struct host_key_verification {
     std::string key_type;     // as OpenSSH names it: "ssh-ed25519", "ecdsa-sha2-nistp256", ...
     std::string fingerprint;  // as ssh-keygen -l prints it: "SHA256:" and unpadded base64
     std::string host_entry;   // the name looked up: HOST for port 22, else [HOST]:PORT
+    std::string known_hosts;  // the file it was looked up in
+
+    // host_key_errc::unknown_host or changed_key; none for a match.
+    std::error_code error() const noexcept {
+        switch (status) {
+        case host_key_status::match: return {};
+        case host_key_status::mismatch: return make_error_code(host_key_errc::changed_key);
+        case host_key_status::unknown: break;
+        }
+        return make_error_code(host_key_errc::unknown_host);
+    }
+
+    // Why the key is refused, naming the host and the key as OpenSSH prints them; empty for a
+    // match:
+    //   [127.0.0.1]:2222 is not in FILE (it offers the ssh-ed25519 key SHA256:...)
+    //   the ssh-ed25519 key SHA256:... of [127.0.0.1]:2222 differs from the one in FILE
+    std::string refusal() const {
+        const std::string offered = key_type + " key " + fingerprint;
+        switch (status) {
+        case host_key_status::match: return {};
+        case host_key_status::mismatch:
+            return "the " + offered + " of " + host_entry + " differs from the one in " + known_hosts;
+        case host_key_status::unknown: break;
+        }
+        return host_entry + " is not in " + known_hosts + " (it offers the " + offered + ")";
+    }
 };
 
 namespace detail {
@@ -52,6 +113,7 @@ inline host_key_verification verify_host_key(session &s, const std::string &know
     // As OpenSSH writes them: HOST for port 22, [HOST]:PORT for any other. (checkp(HOST, PORT)
     // would also accept a key listed for HOST alone, whatever the port.)
     result.host_entry = port == 22 ? host : "[" + host + "]:" + std::to_string(port);
+    result.known_hosts = known_hosts_path;
     std::size_t length = 0;
     int type = 0;
     const char *key = s.hostkey(&length, &type);
@@ -69,8 +131,13 @@ inline host_key_verification verify_host_key(session &s, const std::string &know
         fail_session(s.get(), s.last_errno(), "create a known_hosts collection", ec);
         return result;
     }
+    errno = 0;
     if (const int rc = known.readfile(known_hosts_path.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH); rc < 0) {
-        fail_session(s.get(), rc, "read known_hosts file " + known_hosts_path, ec);
+        // Out of file descriptors, libssh2 says only that it failed to read the file: errno says why.
+        if (const int os_error = errno; os_error == EMFILE || os_error == ENFILE)
+            fail_os(os_error, "read known_hosts file " + known_hosts_path, ec);
+        else
+            fail_session(s.get(), rc, "read known_hosts file " + known_hosts_path, ec);
         return result;
     }
     const int check =
@@ -82,6 +149,14 @@ inline host_key_verification verify_host_key(session &s, const std::string &know
     case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND: result.status = host_key_status::unknown; break;
     default: fail_session(s.get(), s.last_errno(), "check the host key of " + result.host_entry, ec);
     }
+    return result;
+}
+
+inline host_key_verification check_host_key(session &s, const std::string &known_hosts_path, const std::string &host,
+                                            int port, std::error_code *ec) {
+    host_key_verification result = verify_host_key(s, known_hosts_path, host, port, ec);
+    if ((!ec || !*ec) && result.status != host_key_status::match)
+        fail(result.error(), "host key verification failed: " + result.refusal(), ec);
     return result;
 }
 
@@ -101,6 +176,24 @@ inline host_key_verification verify_host_key(session &s, const std::string &know
     return detail::verify_host_key(s, known_hosts_path, host, port, &ec);
 }
 
+// As verify_host_key, and a key that is not the listed one is an error too: throws
+// libssh2::error with host_key_errc::unknown_host or changed_key, and what() naming the host,
+// the key's type and fingerprint and the file (refusal()).
+inline host_key_verification check_host_key(session &s, const std::string &known_hosts_path, const std::string &host,
+                                            int port) {
+    return detail::check_host_key(s, known_hosts_path, host, port, nullptr);
+}
+// The same; never throws: on failure sets ec (the result says what is known).
+inline host_key_verification check_host_key(session &s, const std::string &known_hosts_path, const std::string &host,
+                                            int port, std::error_code &ec) {
+    return detail::check_host_key(s, known_hosts_path, host, port, &ec);
+}
+
 }  // namespace libssh2
+
+namespace std {
+template <>
+struct is_error_code_enum<libssh2::host_key_errc> : true_type {};
+}  // namespace std
 
 #endif  // LIBSSH2_HPP_IO_HOST_KEY
