@@ -1,0 +1,123 @@
+// Remote commands against three servers: OpenSSH's sshd, Dropbear and python3-asyncssh's server
+// (tests/support/servers.hpp). What every server must give alike: stdout, stderr, the exit
+// status, the signal that killed a command, and a command that closes its output long before
+// it exits: through the thin layer with io.hpp (read to EOF, wait for the server's close, then
+// the exit status). What differs by server is a test case of its own, named for it. Run by
+// `meson test -C build servers_exec` (suite sshd).
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
+#include <catch2/generators/catch_generators_range.hpp>
+
+#include <libssh2.hpp>
+#include <libssh2/io.hpp>
+
+#include <iterator>
+#include <optional>
+#include <string>
+
+#include "support/elapsed.hpp"
+#include "support/servers.hpp"
+
+using test_support::server_kind;
+
+namespace {
+
+// Every server in turn, as a Catch2 generator; the server's name in every failure.
+#define EACH_SERVER()                                                                                  \
+    GENERATE(from_range(std::begin(test_support::every_server_kind), std::end(test_support::every_server_kind)))
+
+// What a command gave, taken as a client must: output to EOF, then the server's close (the
+// exit status and signal come before it), and only then the client's close.
+struct finished_command {
+    std::string out;
+    std::string err;
+    int exit_status = -1;
+    std::optional<std::string> exit_signal;
+    long eof_to_close_ms = 0;  // from the output's EOF to the server's close
+};
+
+finished_command run_to_close(server_kind kind, const std::string &command) {
+    test_support::connection c = test_support::login(kind);
+    c.session.set_timeout(30000);  // a server that never closes fails the test, not the suite
+    libssh2::channel channel = libssh2::channel::open_session(c.session);
+    REQUIRE(channel);
+    REQUIRE(channel.exec(command) == 0);
+    REQUIRE(channel.send_eof() == 0);
+    libssh2::channel_output output = libssh2::read_all(channel, libssh2::streams::both);
+    const auto eof = test_support::clock_type::now();
+    finished_command result;
+    REQUIRE(channel.wait_closed() == 0);
+    result.eof_to_close_ms = test_support::elapsed_ms(eof);
+    result.out = std::move(output.out);
+    result.err = std::move(output.err);
+    result.exit_status = channel.get_exit_status();
+    result.exit_signal = libssh2::exit_signal(channel);
+    CHECK(channel.close() == 0);
+    return result;
+}
+
+// Closes stdout and stderr at once, exits 0.3 s later: the server's EOF comes long before the
+// exit status.
+const std::string closes_output_first = "echo hi; exec >&- 2>&-; sleep 0.3; exit 3";
+
+}  // namespace
+
+TEST_CASE("every server: stdout, stderr and exit status, read to EOF and the server's close") {
+    const server_kind kind = EACH_SERVER();
+    INFO(test_support::name_of(kind));
+    SECTION("an exit status with output on both streams") {
+        const finished_command r = run_to_close(kind, "printf out; printf err >&2; exit 3");
+        CHECK(r.out == "out");
+        CHECK(r.err == "err");
+        CHECK(r.exit_status == 3);
+        CHECK_FALSE(r.exit_signal);
+    }
+    SECTION("3 MB of output, exit status 0") {
+        const finished_command r = run_to_close(kind, "head -c 3000000 /dev/zero");
+        CHECK(r.out == std::string(3000000, '\0'));
+        CHECK(r.exit_status == 0);
+    }
+    SECTION("a command that closes its output 0.3 s before it exits: EOF first, then status and close") {
+        const finished_command r = run_to_close(kind, closes_output_first);
+        CHECK(r.out == "hi\n");
+        CHECK(r.exit_status == 3);
+        CHECK_FALSE(r.exit_signal);
+        CHECK(r.eof_to_close_ms >= 150);  // every server sends its EOF as the output closes
+    }
+    SECTION("a command killed by TERM: its exit signal, and no exit status (libssh2's 0)") {
+        const finished_command r = run_to_close(kind, "echo before; kill -TERM $$; echo after");
+        CHECK(r.out == "before\n");
+        CHECK(r.exit_signal == std::optional<std::string>("TERM"));
+        CHECK(r.exit_status == 0);
+    }
+}
+
+TEST_CASE("by server: a signal request stops the command on Dropbear and asyncssh; OpenSSH refuses it for root") {
+    const server_kind kind = EACH_SERVER();
+    INFO(test_support::name_of(kind));
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+    test_support::connection c = test_support::login(kind);
+    c.session.set_timeout(30000);
+    libssh2::channel channel = libssh2::channel::open_session(c.session);
+    REQUIRE(channel);
+    // No EOF sent: asyncssh's server hands signals to the reader of the command's stdin.
+    REQUIRE(channel.exec("echo started; exec sleep 3") == 0);
+    char buffer[64];
+    REQUIRE(channel.read(buffer, sizeof buffer) > 0);  // the command runs: there is a process to signal
+    REQUIRE(channel.signal("TERM") == 0);               // no reply is asked for: 0 means it was sent
+    REQUIRE(channel.send_eof() == 0);
+    (void)libssh2::read_all(channel, libssh2::streams::both);
+    REQUIRE(channel.wait_closed() == 0);
+    const std::optional<std::string> signal = libssh2::exit_signal(channel);
+    if (kind == server_kind::openssh && test_support::server(kind).user == "root") {
+        // sshd runs root's sessions without privilege separation and drops their signal
+        // requests ("session signalling requires privilege separation"): sleep ran its 3 s.
+        CHECK_FALSE(signal);
+        CHECK(channel.get_exit_status() == 0);
+    } else {
+        CHECK(signal == std::optional<std::string>("TERM"));
+    }
+#else
+    SKIP("libssh2_channel_signal_ex is libssh2 1.11's (this build has " LIBSSH2_VERSION ")");
+#endif
+}
