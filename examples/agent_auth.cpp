@@ -38,16 +38,15 @@ int run_with_agent(example::target &t) {
     std::fprintf(stderr, "authenticated as %s with the agent's key %s\n", t.user.c_str(), accepted->c_str());
     agent.disconnect();
 
-    libssh2::channel channel = libssh2::channel::open_session(c.session);
-    if (!channel) c.fail("cannot open a channel");
-    if (channel.exec(command.c_str()) != 0) c.fail("the server refused to run the command");
-    // Both streams at once: left unread, a full stderr would stall the command.
-    const libssh2::channel_output output = libssh2::read_all(channel, libssh2::streams::both);
-    std::fwrite(output.out.data(), 1, output.out.size(), stdout);
+    // Both streams at once (left unread, a full stderr would stall the command), then the exit
+    // status once the server has closed the channel.
+    const libssh2::command_result result = libssh2::run(c.session, command);
+    std::fwrite(result.out.data(), 1, result.out.size(), stdout);
     std::fflush(stdout);
-    std::fwrite(output.err.data(), 1, output.err.size(), stderr);
-    if (channel.close() != 0 || channel.wait_closed() != 0) c.fail("closing the channel failed");
-    return channel.get_exit_status();
+    std::fwrite(result.err.data(), 1, result.err.size(), stderr);
+    if (!result.exit_signal.empty())
+        throw example::error("the remote command was killed by signal " + result.exit_signal);
+    return result.exit_status;
 }
 
 }  // namespace

@@ -41,11 +41,14 @@ int put(example::target &t) {
     }
     if (sent != static_cast<std::uint64_t>(st.st_size)) throw example::error(local + " changed size while being sent");
     // The SCP protocol ends a file with a 0 byte (libssh2 leaves it to us). Then EOF: the
-    // server's scp sets the times, exits, and its status says whether all went well.
-    if (channel.write("", 1) != 1 || channel.send_eof() != 0 || channel.wait_eof() != 0 || channel.close() != 0 || channel.wait_closed() != 0)
-        c.fail("finishing the transfer failed");
-    if (const int status = channel.get_exit_status(); status != 0)
-        throw example::error("the server's scp failed writing " + remote + " (exit status " + std::to_string(status) + ")");
+    // server's scp sets the times, exits, and its status says whether all went well; finish
+    // waits for it (the server's close) before closing ours.
+    if (channel.write("", 1) != 1 || channel.send_eof() != 0) c.fail("finishing the transfer failed");
+    if (const libssh2::command_exit end = libssh2::finish(channel); end.exit_status != 0)
+        throw example::error("the server's scp failed writing " + remote + " (" +
+                             (end.exit_signal.empty() ? "exit status " + std::to_string(end.exit_status)
+                                                      : "killed by signal " + end.exit_signal) +
+                             ")");
     bar.finish();
     return 0;
 }

@@ -19,15 +19,15 @@
 namespace {
 
 void run_command(libssh2::session &session, const char *command) {
-    libssh2::channel channel = *libssh2::check(libssh2::channel::open_session(session), session);
-    libssh2::check(channel.exec(command), session);
-    const libssh2::channel_output output = libssh2::read_all(channel, libssh2::streams::both);
-    std::fwrite(output.out.data(), 1, output.out.size(), stdout);
+    // Output, exit status and signal once the server has closed the channel.
+    const libssh2::command_result result = libssh2::run(session, command);
+    std::fwrite(result.out.data(), 1, result.out.size(), stdout);
     std::fflush(stdout);  // keep the command's stdout ahead of its stderr
-    std::fwrite(output.err.data(), 1, output.err.size(), stderr);
-    channel.close();
-    channel.wait_closed();
-    std::printf("exit status: %d\n", channel.get_exit_status());
+    std::fwrite(result.err.data(), 1, result.err.size(), stderr);
+    if (!result.exit_signal.empty())
+        std::printf("killed by signal %s\n", result.exit_signal.c_str());
+    else
+        std::printf("exit status: %d\n", result.exit_status);
 }
 
 void sftp_round_trip(libssh2::session &session, const char *remote_dir) {

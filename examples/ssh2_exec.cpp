@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <optional>
 #include <string>
 
 namespace {
@@ -53,11 +52,11 @@ int exec(example::target &t) {
         if (channel.eof()) break;
         c.wait_socket();
     }
-    c.retry([&] { return channel.close(); });
-    c.retry([&] { return channel.wait_closed(); });
-    if (const std::optional<std::string> signal = libssh2::exit_signal(channel))
-        throw example::error("the remote command was killed by signal " + *signal);
-    return channel.get_exit_status();
+    // The exit status may come after EOF: finish waits for the server to close the channel
+    // (the status comes before that), then closes ours.
+    const libssh2::command_exit end = libssh2::finish(channel, c.socket(), c.timeout());
+    if (!end.exit_signal.empty()) throw example::error("the remote command was killed by signal " + end.exit_signal);
+    return end.exit_status;
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // <libssh2/asio.hpp>: the composed operations against the fixture's sshd. async_connect with
 // the host key known, unknown and changed, and a refused port; async_exec's stdout, stderr,
-// exit status and signal, and a sink; async_sftp_get and async_sftp_put of several MiB, a
-// missing file, a transfer cancelled in the middle (the session stays usable); fifty sessions
-// on one thread. Run by `meson test -C build asio_composed` (suite sshd).
+// exit status and signal (also when the status comes long after EOF), and a sink;
+// async_sftp_get and async_sftp_put of several MiB, a missing file, a transfer cancelled in the
+// middle (the session stays usable); fifty sessions on one thread. Run by
+// `meson test -C build asio_composed` (suite sshd).
 #include <catch2/catch_test_macros.hpp>
 
 #include <libssh2/asio.hpp>
@@ -205,6 +206,36 @@ TEST_CASE("async_exec: stdout, stderr, exit status and signal") {
         CHECK(err == "b\n");
         CHECK(chunks == 3);
     }
+}
+
+TEST_CASE("async_exec: the exit status and signal are never lost, even long after EOF") {
+    // The second command closes its output (the server sends EOF) and exits 0.3 s later: an
+    // exec that closed the channel at EOF could miss the status (asyncssh's server sends none
+    // after the client's close). Several at once on one session, each against the others.
+    net::io_context io;
+    la::session s(io);
+    REQUIRE_FALSE(asio_connect(io, s, asio_login()));
+    const char *commands[] = {"echo hi; exit 3", "echo hi; exec >&- 2>&-; sleep 0.3; exit 3", "kill -TERM $$",
+                              "head -c 2M /dev/zero >&2 & head -c 3M /dev/zero; wait; exit 4"};
+    std::vector<la::exec_result> results(std::size(commands));
+    std::vector<std::error_code> errors(std::size(commands), make_error_code(std::errc::interrupted));
+    for (std::size_t i = 0; i < std::size(commands); ++i)
+        la::async_exec(s, commands[i], [&, i](std::error_code ec, la::exec_result r) {
+            errors[i] = ec;
+            results[i] = std::move(r);
+        });
+    REQUIRE(run_within(io, 30s));
+    for (const std::error_code &ec : errors) CHECK_FALSE(ec);
+    CHECK(results[0].out == "hi\n");
+    CHECK(results[0].exit_status == 3);
+    CHECK(results[1].out == "hi\n");
+    CHECK(results[1].exit_status == 3);
+    CHECK(results[1].exit_signal.empty());
+    CHECK(results[2].exit_signal == "TERM");
+    CHECK(results[2].exit_status == -1);
+    CHECK(results[3].out.size() == 3 * 1024 * 1024);
+    CHECK(results[3].err.size() == 2 * 1024 * 1024);
+    CHECK(results[3].exit_status == 4);
 }
 
 TEST_CASE("async_sftp_get and async_sftp_put: several MiB each way, byte for byte") {

@@ -27,14 +27,6 @@ libssh2::channel exec(libssh2::session &session, const std::string &command) {
     return channel;
 }
 
-// Waits for the command to end; its exit status.
-int finish(libssh2::channel &channel) {
-    REQUIRE(channel.wait_eof() == 0);
-    REQUIRE(channel.close() == 0);
-    REQUIRE(channel.wait_closed() == 0);
-    return channel.get_exit_status();
-}
-
 std::vector<std::string> lines_of(std::istream &in) {
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -67,7 +59,7 @@ TEST_CASE("io: getline over a command's stdout; its stderr as a stream of its ow
         CHECK(in.eof());
         CHECK_FALSE(in.bad());
         CHECK_FALSE(out.error());
-        CHECK(finish(channel) == 0);
+        CHECK(libssh2::finish(channel).exit_status == 0);
     }
     {
         libssh2::channel channel = exec(c.session, "echo x >&2; echo 42 words");
@@ -80,7 +72,7 @@ TEST_CASE("io: getline over a command's stdout; its stderr as a stream of its ow
         libssh2::channel_streambuf err(channel, libssh2::stream::err);
         std::istream err_in(&err);
         CHECK(lines_of(err_in) == std::vector<std::string>{"x"});
-        CHECK(finish(channel) == 0);
+        CHECK(libssh2::finish(channel).exit_status == 0);
     }
 }
 
@@ -98,7 +90,7 @@ TEST_CASE("io: 1 MiB written through an ostream into `cat > file` arrives intact
         CHECK(out.good());
     }
     REQUIRE(channel.send_eof() == 0);
-    CHECK(finish(channel) == 0);
+    CHECK(libssh2::finish(channel).exit_status == 0);
     CHECK(test_support::difference(test_support::read_file(file), data) == "");
 }
 
@@ -112,7 +104,7 @@ TEST_CASE("io: several MiB read through an istream, from a command and from an S
         libssh2::channel_streambuf buffer(channel, libssh2::stream::out, 4096);  // many refills
         std::istream in(&buffer);
         CHECK(test_support::difference(slurp(in), data) == "");
-        CHECK(finish(channel) == 0);
+        CHECK(libssh2::finish(channel).exit_status == 0);
     }
     libssh2::sftp sftp = libssh2::sftp::init(c.session);
     REQUIRE(sftp);
@@ -219,5 +211,5 @@ TEST_CASE("io: in non-blocking mode a read that would block is a failure, errc::
     in.clear();
     REQUIRE(std::getline(in, line));
     CHECK(line == "late");
-    CHECK(finish(channel) == 0);
+    CHECK(libssh2::finish(channel).exit_status == 0);
 }

@@ -10,6 +10,9 @@ expect 3 "propagates the exit status; stdout and stderr apart" \
     "$prog" "${auth[@]}" "$dest" 'echo to-stdout; echo to-stderr >&2; exit 3'
 stdout_is to-stdout
 [ "$(cat "$work/err")" = to-stderr ] || fail "stderr is not to-stderr"
+expect 3 "the exit status of a command that closes its output long before it exits" \
+    "$prog" "${auth[@]}" "$dest" 'echo hi; exec >&- 2>&-; sleep 0.3; exit 3'
+stdout_is hi
 expect 0 "options after the destination belong to the command" "$prog" "${auth[@]}" "$dest" printf '%s-' -i -o
 stdout_is "-i--o-"
 expect 0 "-p PORT and USER@ default" env USER="$SSHD_USER" "$prog" "${auth[@]}" -p "$SSHD_PORT" "$SSHD_HOST" true

@@ -18,6 +18,8 @@
 #include "io/host_key.hpp"
 #include "io/wait.hpp"
 #include "io/transfer.hpp"
+#include "io/finish_channel.hpp"
+#include "io/command.hpp"
 
 #include "io/agent_identities.hpp"
 #include "io/agent_login.hpp"

@@ -44,9 +44,12 @@ int main() {
     libssh2::write_all(channel, output.out, ec);
     libssh2::write_all(file, libssh2::read_all(file, ec), sock.get(), milliseconds(1));
     const std::optional<std::string> signal = libssh2::exit_signal(channel, ec);
+    const libssh2::command_result ran = libssh2::run(session, "true", sock.get(), milliseconds(1), ec);
+    const libssh2::command_exit finished = libssh2::finish(channel, ec);
 
     return (channel && file && listener && agent && hosts && pkey && checked && !code && library &&
-            verified.status == libssh2::host_key_status::match && handshaken == 0 && opened && signal)
+            verified.status == libssh2::host_key_status::match && handshaken == 0 && opened && signal &&
+            ran.exit_status == finished.exit_status)
                ? 0
                : 1;
 }

@@ -1,25 +1,23 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // libssh2::asio::async_exec: run a command on a channel of its own and collect what it writes
-// to stdout and stderr, its exit status and exit signal. The channel is closed when the
-// command is done; other operations of the session progress meanwhile.
+// to stdout and stderr, its exit status and exit signal. The channel ends as every layer ends
+// it (io/finish_channel.hpp): output to EOF, the server's close (the exit status comes before
+// it, maybe after EOF), then ours; other operations of the session progress meanwhile.
 #ifndef LIBSSH2_HPP_ASIO_EXEC
 #define LIBSSH2_HPP_ASIO_EXEC
 
+#include "../io/finish_channel.hpp"
 #include "call.hpp"
 
-#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace libssh2::asio {
 
-struct exec_result {
-    std::string out;          // stdout (empty when a sink took it)
-    std::string err;          // stderr (the same)
-    int exit_status = -1;     // the command's exit status; -1 when it sent none (a signal)
-    std::string exit_signal;  // the signal that ended it, without "SIG" ("KILL"); empty if none
-};
+// out, err, exit_status (-1 for a signal), exit_signal ("KILL"; empty if none): the blocking
+// layer's libssh2::run gives the same.
+using exec_result = libssh2::command_result;
 
 namespace detail {
 
@@ -31,9 +29,9 @@ struct collect_output {
     }
 };
 
-// Open a session channel, exec, read stdout and stderr to their end, close, wait for the
-// server's close, take the exit status: stepped by the engine. Sink: void(int stream_id
-// (0 stdout, 1 stderr), std::string_view data).
+// Open a session channel, exec, send EOF, then finish the channel (detail::channel_finisher:
+// output to its end, the server's close, ours, the exit status): stepped by the engine.
+// Sink: void(int stream_id (0 stdout, 1 stderr), std::string_view data).
 template <class Sink>
 class exec_operation {
 public:
@@ -45,7 +43,8 @@ public:
     // first step only (by the engine's initiation), so re-pointed there.
     exec_operation(exec_operation &&other) noexcept
         : ssh_(other.ssh_), command_(std::move(other.command_)), sink_(std::move(other.sink_)),
-          result_(std::move(other.result_)), channel_(std::move(other.channel_)), stage_(other.stage_) {
+          result_(std::move(other.result_)), channel_(std::move(other.channel_)), finisher_(std::move(other.finisher_)),
+          stage_(other.stage_) {
         if constexpr (std::is_same_v<Sink, collect_output>) sink_.result = &result_;
     }
 
@@ -89,51 +88,21 @@ private:
             [[fallthrough]];
         case stage::send_eof:  // nothing on its stdin, as `ssh -n`: a command that reads it ends
             if (const int rc = channel_.send_eof(); rc != 0) return failed(rc, ec);
-            stage_ = stage::read;
+            stage_ = stage::finish;
             [[fallthrough]];
-        case stage::read:
-            for (;;) {
-                const ssize_t out = channel_.read(buffer_, sizeof buffer_);
-                if (out > 0) {
-                    sink_(0, std::string_view(buffer_, static_cast<std::size_t>(out)));
-                    continue;
-                }
-                const ssize_t err = channel_.read_stderr(buffer_, sizeof buffer_);
-                if (err > 0) {
-                    sink_(1, std::string_view(buffer_, static_cast<std::size_t>(err)));
-                    continue;
-                }
-                if (out < 0 && out != LIBSSH2_ERROR_EAGAIN) return failed(static_cast<int>(out), ec);
-                if (err < 0 && err != LIBSSH2_ERROR_EAGAIN) return failed(static_cast<int>(err), ec);
-                if (out == LIBSSH2_ERROR_EAGAIN || err == LIBSSH2_ERROR_EAGAIN) return false;
-                break;  // both at their end
-            }
-            stage_ = stage::close;
-            [[fallthrough]];
-        case stage::close:
-            if (const int rc = channel_.close(); rc != 0) return failed(rc, ec);
-            stage_ = stage::wait_closed;
-            [[fallthrough]];
-        case stage::wait_closed: {
-            if (const int rc = channel_.wait_closed(); rc != 0) return failed(rc, ec);
-            result_.exit_status = channel_.get_exit_status();
-            char *signal = nullptr;
-            std::size_t length = 0;
-            if (channel_.get_exit_signal(&signal, &length, nullptr, nullptr, nullptr, nullptr) == 0 && signal) {
-                result_.exit_signal.assign(signal, length);
-                result_.exit_status = -1;
-                libssh2_free(ssh_->get(), signal);
-            }
+        case stage::finish:
+            if (const int rc = finisher_.step(channel_, sink_); rc != 0) return failed(rc, ec);
+            result_.exit_status = finisher_.exit().exit_status;
+            result_.exit_signal = std::move(finisher_.exit().exit_signal);
             stage_ = stage::done;
             return true;
-        }
         case stage::done: return true;
         }
         return true;
     }
 
 private:
-    enum class stage { open, exec, send_eof, read, close, wait_closed, done };
+    enum class stage { open, exec, send_eof, finish, done };
 
     bool failed(int rc, std::error_code &ec) {
         if (rc == LIBSSH2_ERROR_EAGAIN) return false;
@@ -146,8 +115,8 @@ private:
     Sink sink_;
     exec_result result_;
     channel channel_;
+    libssh2::detail::channel_finisher finisher_;
     stage stage_ = stage::open;
-    char buffer_[32768];
 };
 
 }  // namespace detail

@@ -9,6 +9,7 @@
 #define LIBSSH2_HPP_IO_TRANSFER
 
 #include "failure.hpp"
+#include "finish_channel.hpp"
 #include "wait.hpp"
 
 #include <chrono>
@@ -149,16 +150,12 @@ inline void write_all(sftp_handle &file, std::string_view data, waiting w, std::
 
 inline std::optional<std::string> exit_signal(channel &ch, std::error_code *ec) {
     if (ec) ec->clear();
-    LIBSSH2_SESSION *session = io_session_of(ch);
-    char *signal = nullptr;
-    std::size_t length = 0;
-    if (const int rc = ch.get_exit_signal(&signal, &length, nullptr, nullptr, nullptr, nullptr); rc != 0) {
-        fail_session(session, rc, "get the exit signal", ec);
+    std::string name;
+    if (const int rc = exit_signal_name(ch, name); rc != 0) {
+        fail_session(io_session_of(ch), rc, "get the exit signal", ec);
         return std::nullopt;
     }
-    if (!signal) return std::nullopt;
-    std::string name(signal, length);
-    libssh2::free(session, signal);  // allocated by libssh2's allocator: freed by it
+    if (name.empty()) return std::nullopt;
     return name;
 }
 
@@ -235,7 +232,9 @@ inline void write_all(sftp_handle &file, std::string_view data, libssh2_socket_t
 }
 
 // The name of the signal that ended the channel's command ("TERM", "KILL", ...), without
-// "SIG"; std::nullopt when it exited normally (or has not ended yet: read to EOF first).
+// "SIG"; std::nullopt when it exited normally, or when the signal has not arrived yet: a
+// server may send it after EOF, so read_all alone is not enough. It is in once the server
+// has closed the channel: libssh2::finish (command.hpp) waits for that and returns it.
 inline std::optional<std::string> exit_signal(channel &ch) { return detail::exit_signal(ch, nullptr); }
 inline std::optional<std::string> exit_signal(channel &ch, std::error_code &ec) { return detail::exit_signal(ch, &ec); }
 
