@@ -23,7 +23,6 @@ host key is its own format, made by dropbearkey; its "sftp" subsystem runs the s
 path compiled into it (/usr/lib/sftp-server on Debian: openssh-sftp-server).
 """
 
-import getpass
 import glob
 import importlib.util
 import os
@@ -136,7 +135,7 @@ def descendants(pid):
 
 
 def write_env(directory, kind, port):
-    user = getpass.getuser()
+    user = pwd.getpwuid(os.getuid()).pw_name  # as test-sshd's `id -un`: not $USER
     host_key_pub = os.path.join(directory, 'host_key.pub')
     with open(host_key_pub) as f:
         host_key = ' '.join(f.read().split()[:2])
