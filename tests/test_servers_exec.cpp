@@ -2,23 +2,29 @@
 // (tests/support/servers.hpp). What every server must give alike: stdout, stderr, the exit
 // status, the signal that killed a command, and a command that closes its output long before
 // it exits: through the thin layer with io.hpp (read to EOF, wait for the server's close, then
-// the exit status). What differs by server is a test case of its own, named for it. Run by
+// the exit status), through io.hpp's run and finish, and through <libssh2/asio.hpp>'s
+// async_exec. What differs by server is a test case of its own, named for it. Run by
 // `meson test -C build servers_exec` (suite sshd).
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/generators/catch_generators.hpp>
 #include <catch2/generators/catch_generators_range.hpp>
 
 #include <libssh2.hpp>
+#include <libssh2/asio.hpp>
 #include <libssh2/io.hpp>
+
+#include <asio/io_context.hpp>
 
 #include <iterator>
 #include <optional>
 #include <string>
 
+#include "support/asio_servers.hpp"
 #include "support/elapsed.hpp"
 #include "support/servers.hpp"
 
 using test_support::server_kind;
+namespace la = libssh2::asio;
 
 namespace {
 
@@ -56,6 +62,16 @@ finished_command run_to_close(server_kind kind, const std::string &command) {
     return result;
 }
 
+la::exec_result async_run(server_kind kind, const std::string &command) {
+    asio::io_context io;
+    la::session s(io);
+    REQUIRE_FALSE(test_support::asio_connect(io, s, kind));
+    std::error_code ec;
+    la::exec_result result = test_support::asio_exec(io, s, command, ec);
+    REQUIRE_FALSE(ec);
+    return result;
+}
+
 // Closes stdout and stderr at once, exits 0.3 s later: the server's EOF comes long before the
 // exit status.
 const std::string closes_output_first = "echo hi; exec >&- 2>&-; sleep 0.3; exit 3";
@@ -89,6 +105,62 @@ TEST_CASE("every server: stdout, stderr and exit status, read to EOF and the ser
         CHECK(r.out == "before\n");
         CHECK(r.exit_signal == std::optional<std::string>("TERM"));
         CHECK(r.exit_status == 0);
+    }
+}
+
+TEST_CASE("every server: io.hpp's run, and finish for a streamed channel") {
+    const server_kind kind = EACH_SERVER();
+    INFO(test_support::name_of(kind));
+    test_support::connection c = test_support::login(kind);
+    c.session.set_timeout(30000);
+    SECTION("run: output, exit status, signal") {
+        const libssh2::command_result status = libssh2::run(c.session, "printf out; printf err >&2; exit 3");
+        CHECK(status.out == "out");
+        CHECK(status.err == "err");
+        CHECK(status.exit_status == 3);
+        CHECK(status.exit_signal.empty());
+        const libssh2::command_result late = libssh2::run(c.session, closes_output_first);
+        CHECK(late.out == "hi\n");
+        CHECK(late.exit_status == 3);
+        const libssh2::command_result killed = libssh2::run(c.session, "echo before; kill -TERM $$");
+        CHECK(killed.out == "before\n");
+        CHECK(killed.exit_signal == "TERM");
+        CHECK(killed.exit_status == -1);
+    }
+    SECTION("finish: the caller read part of the output; the rest is dropped, the status kept") {
+        libssh2::channel channel = libssh2::channel::open_session(c.session);
+        REQUIRE(channel);
+        REQUIRE(channel.exec("echo first; sleep 0.2; head -c 100000 /dev/zero; exit 4") == 0);
+        REQUIRE(channel.send_eof() == 0);
+        char buffer[6];
+        REQUIRE(channel.read(buffer, sizeof buffer) == 6);
+        CHECK(std::string(buffer, 6) == "first\n");
+        const libssh2::command_exit exit = libssh2::finish(channel);
+        CHECK(exit.exit_status == 4);
+        CHECK(exit.exit_signal.empty());
+    }
+}
+
+TEST_CASE("every server: async_exec's output, exit status and exit signal") {
+    const server_kind kind = EACH_SERVER();
+    INFO(test_support::name_of(kind));
+    SECTION("an exit status with output on both streams") {
+        const la::exec_result r = async_run(kind, "printf out; printf err >&2; exit 3");
+        CHECK(r.out == "out");
+        CHECK(r.err == "err");
+        CHECK(r.exit_status == 3);
+        CHECK(r.exit_signal.empty());
+    }
+    SECTION("a command that closes its output 0.3 s before it exits: its exit status still") {
+        const la::exec_result r = async_run(kind, closes_output_first);
+        CHECK(r.out == "hi\n");
+        CHECK(r.exit_status == 3);
+    }
+    SECTION("a command killed by TERM: the signal, no exit status") {
+        const la::exec_result r = async_run(kind, "echo before; kill -TERM $$; echo after");
+        CHECK(r.out == "before\n");
+        CHECK(r.exit_signal == "TERM");
+        CHECK(r.exit_status == -1);
     }
 }
 
