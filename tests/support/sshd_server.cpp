@@ -1,6 +1,7 @@
 #include "sshd_server.hpp"
 
 #include "bytes.hpp"
+#include "server_env.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -50,6 +51,8 @@ std::string script_path()
 #endif
 }
 
+}  // namespace
+
 std::string shell_quote(const std::string& s)
 {
     std::string out = "'";
@@ -63,6 +66,8 @@ std::string shell_quote(const std::string& s)
     out += '\'';
     return out;
 }
+
+namespace {
 
 std::string read_text_file(const std::string& path)
 {
@@ -138,9 +143,7 @@ void stop_at_exit()
 // Exit status of `test-sshd setup DIR --password-user` when the machine cannot run it.
 constexpr int setup_unavailable_status = 77;
 
-// What test-sshd says about the server in DIR/env, its one description of it: the SSHD_*
-// variables, read by the shell that wrote them (their values are %q-quoted).
-using server_env = std::map<std::string, std::string>;
+}  // namespace
 
 server_env read_env(const std::string& dir)
 {
@@ -172,7 +175,6 @@ const std::string& required(const server_env& env, const std::string& name)
     return found->second;
 }
 
-// Fills what every server has into s from its env file.
 void read_server_env(sshd_server& s, const server_env& env)
 {
     s.dir = required(env, "SSHD_DIR");
@@ -181,13 +183,8 @@ void read_server_env(sshd_server& s, const server_env& env)
     s.port = std::stoi(required(env, "SSHD_PORT"));
     s.key = required(env, "SSHD_KEY");
     s.pubkey = required(env, "SSHD_PUBKEY");
-    s.rsa_key = required(env, "SSHD_RSA_KEY");
-    s.rsa_pubkey = required(env, "SSHD_RSA_PUBKEY");
-    s.pass_key = required(env, "SSHD_PASS_KEY");
-    s.pass_pubkey = required(env, "SSHD_PASS_PUBKEY");
     s.known_hosts = required(env, "SSHD_KNOWN_HOSTS");
     s.host_key_pub = required(env, "SSHD_HOST_KEY_PUB");
-    s.publickey_store = required(env, "SSHD_PUBLICKEY_STORE");
 
     // "ssh-ed25519 AAAA... comment"
     std::istringstream line(read_text_file(s.host_key_pub));
@@ -199,6 +196,32 @@ void read_server_env(sshd_server& s, const server_env& env)
     s.host_key_blob = base64_decode(s.host_key_base64);
 }
 
+std::string make_server_dir(const std::string& prefix)
+{
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string base = (tmpdir != nullptr && *tmpdir != '\0') ? tmpdir : "/tmp";
+    std::string templ = base + "/" + prefix + ".XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()) == nullptr) {
+        throw std::runtime_error("test_support::sshd: mkdtemp(" + templ + "): " + std::strerror(errno));
+    }
+    return buf.data();
+}
+
+namespace {
+
+// What only test-sshd's OpenSSH servers have, besides what read_server_env reads.
+void read_openssh_env(sshd_server& s, const server_env& env)
+{
+    read_server_env(s, env);
+    s.rsa_key = required(env, "SSHD_RSA_KEY");
+    s.rsa_pubkey = required(env, "SSHD_RSA_PUBKEY");
+    s.pass_key = required(env, "SSHD_PASS_KEY");
+    s.pass_pubkey = required(env, "SSHD_PASS_PUBKEY");
+    s.publickey_store = required(env, "SSHD_PUBLICKEY_STORE");
+}
+
 // Creates a temporary directory and starts a server in it (after `setup DIR
 // setup_option` if setup_option is not empty). Returns the directory; with setup_option,
 // returns "" and sets *unavailable to setup's message if setup exits with status 77.
@@ -207,15 +230,7 @@ std::string launch_locked(const std::string& setup_option, std::string* unavaila
 {
     const std::string script = script_path();
 
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string base = (tmpdir != nullptr && *tmpdir != '\0') ? tmpdir : "/tmp";
-    std::string templ = base + "/libssh2-hpp-sshd.XXXXXX";
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-        throw std::runtime_error("test_support::sshd: mkdtemp(" + templ + "): " + std::strerror(errno));
-    }
-    const std::string dir = buf.data();
+    const std::string dir = make_server_dir("libssh2-hpp-sshd");
 
     if (!atexit_registered) {
         std::atexit(stop_at_exit);
@@ -259,7 +274,7 @@ void start_locked()
 
     try {
         sshd_server s;
-        read_server_env(s, read_env(dir));
+        read_openssh_env(s, read_env(dir));
         server = std::move(s);
     } catch (...) {
         stop_locked();
@@ -284,7 +299,7 @@ void start_password_locked()
     try {
         sshd_password_server s;
         const server_env env = read_env(dir);
-        read_server_env(s, env);
+        read_openssh_env(s, env);
         s.password_user = required(env, "SSHD_PASSWORD_USER");
         s.password = required(env, "SSHD_PASSWORD");
         s.client_hostname = required(env, "SSHD_CLIENT_HOSTNAME");
