@@ -3,7 +3,8 @@
 // all of them are freed (memory, sockets) within one teardown bound in total, concurrently,
 // while a healthy session on the same io_context keeps its pace; cancelling a running exec
 // completes its handler at once and io_context::run returns within the bound, not when the
-// command ends. Run by `meson test -C build asio_teardown` (suite sshd).
+// command ends. SFTP transfers stopped so leave nothing behind (LSan, in the sanitizer build).
+// Run by `meson test -C build asio_teardown` (suite sshd).
 #include <catch2/catch_test_macros.hpp>
 
 #include <libssh2/asio.hpp>
@@ -15,6 +16,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -219,4 +221,49 @@ TEST_CASE("teardown: a session destroyed with a command running: run() returns a
     wait_for_teardowns(30s);
     INFO("freed after " << elapsed_ms(start) << " ms");
     CHECK(elapsed_ms(start) < 3 * bound_ms);
+}
+
+TEST_CASE("teardown: SFTP transfers stopped on a stopped server are freed too (no leak under LSan)") {
+    REQUIRE(wait_for_teardowns(30s) < 30000);
+    const std::string big = test_support::sshd().dir + "/teardown-big";
+    {
+        std::ofstream out(big, std::ios::binary);
+        const std::string chunk(1024 * 1024, 'x');
+        for (int i = 0; i < 64; ++i) out << chunk;
+    }
+    net::io_context io;
+    // Two sessions: one destroyed with its transfer pending, one whose transfer is cancelled
+    // (its SFTP file and session left to the teardown after the bound), then destroyed.
+    std::vector<std::unique_ptr<la::session>> sessions;
+    stopped_servers servers;
+    for (int i = 0; i < 2; ++i) {
+        sessions.push_back(std::make_unique<la::session>(io));
+        REQUIRE_FALSE(test_support::asio_connect(io, *sessions.back()));
+        sessions.back()->ssh().set_teardown_timeout(300);
+    }
+    std::vector<long> pids;
+    for (auto &s : sessions) pids.push_back(server_process(io, *s));
+    std::vector<std::error_code> errors(2);
+    net::cancellation_signal signal;
+    const std::string local = test_support::sshd().dir + "/teardown-copy-";
+    la::async_sftp_get(*sessions[0], big, local + "0", [&](std::error_code ec, std::uint64_t) { errors[0] = ec; });
+    la::async_sftp_get(*sessions[1], big, local + "1",
+                       net::bind_cancellation_slot(signal.slot(), [&](std::error_code ec, std::uint64_t) { errors[1] = ec; }));
+    io.restart();
+    io.run_for(100ms);  // the transfers are under way
+    for (long pid : pids) servers.stop(pid);
+    signal.emit(net::cancellation_type::terminal);
+    io.restart();
+    io.run_for(1000ms);  // the cancelled one closes within the 300 ms bound, then gives up
+    CHECK(errors[1] == net::error::operation_aborted);
+    const auto start = clock_type::now();
+    sessions.clear();
+    REQUIRE(run_within(io, 10s));
+    CHECK(errors[0] == net::error::operation_aborted);
+    wait_for_teardowns(30s);
+    CHECK(la::detail::teardowns_in_progress() == 0);
+    CHECK(elapsed_ms(start) < 3000);
+    ::unlink(big.c_str());
+    ::unlink((local + "0").c_str());
+    ::unlink((local + "1").c_str());
 }

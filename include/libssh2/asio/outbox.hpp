@@ -93,10 +93,18 @@ private:
     ssize_t failure_ = 0;  // the negative errno of a failed send: the connection is gone
 };
 
+// A handle that a stopped operation could not close in time, freed (without blocking) by the
+// session's teardown before the session: free returns LIBSSH2_ERROR_EAGAIN until done.
+struct orphan {
+    void *handle;
+    int (*free)(void *handle);
+};
+
 // What libssh2's abstract pointer points at in an engine's session.
 struct transport {
     outbox out;
     std::uint64_t received = 0;  // bytes read so far (the engine compares counts)
+    std::vector<orphan> orphans;  // in the order given: an SFTP session's files before it
 };
 
 inline transport &transport_of(void **abstract) noexcept { return *static_cast<transport *>(*abstract); }

@@ -21,6 +21,8 @@
 #include "outbox.hpp"
 #include "../io/socket.hpp"
 
+#include <libssh2_sftp.h>
+
 #ifdef _WIN32
 #include <winsock2.h>
 #include <windows.h>
@@ -105,6 +107,11 @@ private:
     // Flushes, then frees without blocking. Whether all is freed and sent (or the connection gone).
     bool free_some() {
         wire_->out.flush(socket_);
+        auto &orphans = wire_->orphans;
+        while (!orphans.empty()) {
+            if (orphans.front().free(orphans.front().handle) == LIBSSH2_ERROR_EAGAIN) return false;
+            orphans.erase(orphans.begin());
+        }
         if (session_) {
             if (libssh2_session_free(session_) == LIBSSH2_ERROR_EAGAIN) return false;
             session_ = nullptr;
@@ -141,6 +148,20 @@ private:
     bool owns_socket_;
     bool cut_done_ = false;
 };
+
+// Leaves what an operation could not close within the teardown bound (a stopped server) to
+// the teardown of session, an engine's: libssh2_session_free closes channels and listeners,
+// but not SFTP files (nor an SFTP session's queued packets), which would leak.
+inline void leave_to_teardown(LIBSSH2_SESSION *session, LIBSSH2_SFTP_HANDLE *file) {
+    if (session && file)
+        transport_of(libssh2_session_abstract(session))
+            .orphans.push_back({file, [](void *h) { return libssh2_sftp_close_handle(static_cast<LIBSSH2_SFTP_HANDLE *>(h)); }});
+}
+inline void leave_to_teardown(LIBSSH2_SESSION *session, LIBSSH2_SFTP *sftp) {
+    if (session && sftp)
+        transport_of(libssh2_session_abstract(session))
+            .orphans.push_back({sftp, [](void *s) { return libssh2_sftp_shutdown(static_cast<LIBSSH2_SFTP *>(s)); }});
+}
 
 // Frees dying now if it can, else on a thread of its own (or here, blocking within its bound,
 // where no thread can be started).
