@@ -132,7 +132,8 @@ public:
     // After a stop: whether the call opened objects that must be closed (a channel whose
     // server side may take long to close: sshd closes an exec's channel once the command has
     // ended). Then step() closes them without blocking, within the session's teardown bound,
-    // and give_up() leaves to libssh2 (freed with the session) what is still open after it.
+    // and give_up() leaves what is still open after it to the session's teardown (off the
+    // io_context, teardown.hpp), at once if the session's owner is gone.
     virtual bool start_closing() { return false; }
     virtual void give_up() noexcept {}
 
