@@ -85,11 +85,8 @@ public:
         while (!free_some()) {
             const auto now = clock::now();
             if (now >= deadline) {
-                if (cut_) {  // libssh2 did not fail fast after the cut: wait no more, blocking and bounded
-                    libssh2_session_set_blocking(session_, 1);
-                    libssh2_session_set_timeout(session_, libssh2::detail::after_cut_ms);
-                    if (session_) libssh2_session_free(session_);
-                    session_ = nullptr;
+                if (cut_) {  // libssh2 did not fail fast after the cut: once more, blocking and bounded
+                    free_blocking();
                     break;
                 }
                 cut();
@@ -118,6 +115,17 @@ private:
         }
         wire_->out.flush(socket_);
         return wire_->out.waiting() == 0;
+    }
+
+    // The last resort: what is left, each free blocking and bounded by libssh2's timeout.
+    void free_blocking() {
+        if (!session_) return;
+        libssh2_session_set_blocking(session_, 1);
+        libssh2_session_set_timeout(session_, libssh2::detail::after_cut_ms);
+        for (const orphan &o : wire_->orphans) o.free(o.handle);
+        wire_->orphans.clear();
+        libssh2_session_free(session_);
+        session_ = nullptr;
     }
 
     void cut() noexcept {
