@@ -17,55 +17,9 @@
 #include <utility>
 
 #include "support/connection.hpp"
+#include "support/misuse.hpp"
 
-namespace {
-
-struct death {
-    int signal = 0;      // the signal that ended the child, 0 if it exited
-    std::string stderr_text;
-};
-
-// Runs misuse in a child process (it is expected to abort) and returns how the child ended and
-// what it wrote to stderr; bounded: a child still alive after 10 s is killed.
-death in_child(const std::function<void()> &misuse) {
-    int pipe_fds[2];
-    REQUIRE(pipe(pipe_fds) == 0);
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        dup2(pipe_fds[1], STDERR_FILENO);
-        close(pipe_fds[0]);
-        signal(SIGABRT, SIG_DFL);  // Catch2's handler would report the expected abort as a failure
-        alarm(10);
-        misuse();
-        _exit(0);
-    }
-    close(pipe_fds[1]);
-    death result;
-    char buffer[512];
-    ssize_t n;
-    while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) result.stderr_text.append(buffer, static_cast<size_t>(n));
-    close(pipe_fds[0]);
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    return result;
-}
-
-void expect_diagnosed(const std::function<void()> &misuse, const std::string &method) {
-#ifdef NDEBUG
-    (void)misuse;
-    (void)method;
-    SKIP("NDEBUG build: LIBSSH2_HPP_ASSERT is off, as assert() is");
-#else
-    const death d = in_child(misuse);
-    CHECK(d.signal == SIGABRT);
-    CHECK(d.stderr_text == "libssh2-hpp: " + method +
-                               " called on an empty object (default-constructed, moved from, freed or released)\n");
-#endif
-}
-
-}  // namespace
+using test_support::expect_diagnosed;
 
 TEST_CASE("a method on an empty object is diagnosed with its class and method, not a crash") {
     expect_diagnosed([] { libssh2::session().set_timeout(1000); }, "session::set_timeout");

@@ -14,7 +14,9 @@
 #define LIBSSH2_HPP_ASIO
 
 #include "asio/config.hpp"
+#include "asio/workarounds.hpp"
 #include "asio/outbox.hpp"
+#include "asio/teardown.hpp"
 #include "asio/engine.hpp"
 #include "asio/session.hpp"
 #include "asio/call.hpp"

@@ -1,25 +1,40 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The engine behind libssh2::asio::session: a non-blocking libssh2 session on an Asio TCP
-// socket, and the calls waiting on it. libssh2's non-blocking model is the same for every call:
-// it returns LIBSSH2_ERROR_EAGAIN (or an empty object with that last error), and the caller
-// waits on the socket in the directions libssh2_session_block_directions() names and calls
-// again. The engine does that for every pending call, on a strand, so that:
+// socket, and the calls waiting on it.
+//
+// One way to write an operation: the step model. An operation is a pending_call: key() names
+// the libssh2 state it needs (its lock key), step() calls libssh2 until it would block and
+// says what happened (blocked, done, or moved to a stage with another key). Every operation
+// of the layer is written so (async_call's thin calls, exec, SFTP transfers, login, the
+// forward's channel calls), not with Asio's async_compose, because libssh2's
+// LIBSSH2_ERROR_EAGAIN is session-wide: one call's read takes in packets for every channel,
+// a packet half read or sent belongs to the session, and which call may run depends on the
+// others' states. Operations composed apart, each waiting on the socket for itself, would
+// each see another's bytes vanish or wake for bytes that are not theirs; one scheduler per
+// session sees every call and decides who steps. (Asio's composition still wraps what is not
+// libssh2: resolving and connecting the TCP socket.)
+//
+// The scheduler, on the session's strand, steps every pending call so that:
 // - calls on different objects (ten channels of one session, say) progress together;
 // - calls with one lock_key run one after the other: libssh2 keeps a call's state in its
 //   object (a channel's exec, an sftp's open, a session's channel open), and a second call of
 //   the same kind would continue the first one's state machine;
-// - a call that left a packet half sent (it blocked outbound) is the only one called until
-//   that packet is out: libssh2 refuses to send another one before (LIBSSH2_ERROR_BAD_USE);
 // - no call waits for bytes another call already read: one call's read can take in packets for
 //   another channel, so while any call read bytes after another call blocked, the round of
-//   calls runs again before the engine waits on the socket. A LIBSSH2_CALLBACK_RECV callback
-//   counts the bytes: the engine owns the session's recv callback.
+//   calls runs again before the engine waits on the socket (the session's recv callback counts
+//   the bytes, outbox.hpp).
+// Sends never block a call (outbox.hpp); the engine waits for the socket to be readable while
+// calls wait, and writable while the outbox holds bytes. Its end (teardown.hpp) is off the
+// io_context: pending calls complete at once, and the libssh2 session is freed within its
+// teardown bound without blocking the loop.
 #ifndef LIBSSH2_HPP_ASIO_ENGINE
 #define LIBSSH2_HPP_ASIO_ENGINE
 
 #include "config.hpp"
 #include "../io/socket.hpp"
 #include "outbox.hpp"
+#include "teardown.hpp"
+#include "workarounds.hpp"
 
 #ifdef _WIN32
 #include <winsock2.h>
@@ -48,10 +63,8 @@ using clock = std::chrono::steady_clock;
 // libssh2 keeps apart from each other and from the channel's other calls.
 //
 // A call that may send a channel request (exec, subsystem, setenv, pty, ...) also takes its
-// session's requests lock: libssh2 waits for the reply by type (SSH_MSG_CHANNEL_SUCCESS or
-// FAILURE) and, when the reply to another channel's request comes first, fails with -1 instead
-// of waiting on (libssh2 1.9 to 1.11.1, _libssh2_packet_requirev). One request at a time per
-// session, then.
+// session's requests lock while it waits for the reply (workarounds.hpp:
+// one_request_at_a_time); only that exchange: the stages before and after it do not.
 enum class lane { whole, reading, writing, requests };
 
 struct lock_key {
@@ -68,16 +81,25 @@ public:
     bool blocks(const lock_key &key, const void *call) const noexcept {
         for (const entry &e : entries_)
             if (e.call != call && ((e.object == key.object && e.part == key.part) ||
-                                   (key.requests_of && e.object == key.requests_of && e.part == lane::requests)))
+                                   (requests(key) && e.object == key.requests_of && e.part == lane::requests)))
                 return true;
         return false;
     }
     void take(const lock_key &key, const void *call) {
         entries_.push_back({key.object, key.part, call});
-        if (key.requests_of) entries_.push_back({key.requests_of, lane::requests, call});
+        if (requests(key)) entries_.push_back({key.requests_of, lane::requests, call});
+    }
+    // Lets go of what call held or wanted (it blocked in a stage with other locks).
+    void drop(const void *call) {
+        entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [call](const entry &e) { return e.call == call; }),
+                       entries_.end());
     }
 
 private:
+    static bool requests(const lock_key &key) noexcept {
+        return workarounds::one_request_at_a_time && key.requests_of != nullptr;
+    }
+
     struct entry {
         const void *object;
         lane part;
@@ -85,6 +107,11 @@ private:
     };
     std::vector<entry> entries_;
 };
+
+inline bool operator==(const lock_key &a, const lock_key &b) noexcept {
+    return a.object == b.object && a.part == b.part && a.requests_of == b.requests_of;
+}
+inline bool operator!=(const lock_key &a, const lock_key &b) noexcept { return !(a == b); }
 
 // What a step did: blocked (libssh2 would block: wait on the socket), done (a result, or a
 // failure, to deliver), moved (went on to a stage with another lock key: step again once the
@@ -105,7 +132,8 @@ public:
     // After a stop: whether the call opened objects that must be closed (a channel whose
     // server side may take long to close: sshd closes an exec's channel once the command has
     // ended). Then step() closes them without blocking, within the session's teardown bound,
-    // and give_up() leaves to libssh2 (freed with the session) what is still open after it.
+    // and give_up() leaves what is still open after it to the session's teardown (off the
+    // io_context, teardown.hpp), at once if the session's owner is gone.
     virtual bool start_closing() { return false; }
     virtual void give_up() noexcept {}
 
@@ -117,25 +145,6 @@ public:
     error_code stop_reason;  // set by a cancellation or the deadline
     clock::time_point deadline = clock::time_point::max();
 };
-
-// Bytes received by the session being stepped on this thread (the recv callback adds to it).
-inline thread_local std::uint64_t *bytes_received = nullptr;
-
-// libssh2's own recv, counting: the negative errno on failure, as libssh2 expects.
-inline ssize_t counting_recv(libssh2_socket_t sock, void *buffer, size_t length, int flags, void **) {
-#ifdef _WIN32
-    const int n = ::recv(sock, static_cast<char *>(buffer), static_cast<int>(length), flags);
-    if (n < 0) {
-        const int error = WSAGetLastError();
-        return error == WSAEWOULDBLOCK ? -EAGAIN : -ECONNRESET;
-    }
-#else
-    const ssize_t n = ::recv(sock, buffer, length, flags);
-    if (n < 0) return errno == EINTR || errno == EWOULDBLOCK ? -EAGAIN : -errno;
-#endif
-    if (bytes_received) *bytes_received += static_cast<std::uint64_t>(n);
-    return n;
-}
 
 // Whether the socket is ready now (a level check: Asio's reactor reports edges, and an edge
 // taken in before the engine waited would not come again).
@@ -156,29 +165,22 @@ inline bool ready_now(libssh2_socket_t sock, bool for_writing) noexcept {
 class engine : public std::enable_shared_from_this<engine> {
 public:
     explicit engine(const net::any_io_executor &executor)
-        : strand_(net::make_strand(executor)), socket_(strand_), timer_(strand_), ssh_(libssh2::session::init()) {
+        : strand_(net::make_strand(executor)), socket_(strand_), timer_(strand_),
+          wire_(std::make_unique<transport>()), ssh_(libssh2::session::init()) {
         if (!ssh_) throw std::bad_alloc();
         ssh_.set_blocking(0);
-        set_callback(LIBSSH2_CALLBACK_RECV, reinterpret_cast<void *>(&counting_recv));
-        set_callback(LIBSSH2_CALLBACK_SEND, reinterpret_cast<void *>(&outbox_send));
+        *libssh2_session_abstract(ssh_.get()) = wire_.get();  // what the callbacks reach
+        set_callback(LIBSSH2_CALLBACK_RECV, reinterpret_cast<void *>(&transport_recv));
+        set_callback(LIBSSH2_CALLBACK_SEND, reinterpret_cast<void *>(&transport_send));
     }
     engine(const engine &) = delete;
     engine &operator=(const engine &) = delete;
-    // What waits in the outbox goes out first (within the teardown bound), then the session
-    // (its teardown bounded by ssh().set_teardown_timeout), then the socket it said goodbye on.
-    ~engine() {
-        if (!registered_) return;
-        const libssh2_socket_t sock = socket_.native_handle();
-        const auto deadline = clock::now() + std::chrono::milliseconds(std::max(ssh_.teardown_timeout(), 0L));
-        while (outbox_.flush(sock) && clock::now() < deadline) {
-            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-            libssh2::detail::poll_socket(sock, POLLOUT, static_cast<long>(left.count()));
-        }
-        outbox_registry::instance().remove(&outbox_);
-    }
+    // Normally ended on the strand by close(); here if the io_context went first.
+    ~engine() { end(); }
 
     net::strand<net::any_io_executor> &strand() noexcept { return strand_; }
     net::ip::tcp::socket &socket() noexcept { return socket_; }
+    // Empty once the engine has ended: the session is being freed (teardown.hpp).
     libssh2::session &ssh() noexcept { return ssh_; }
     void set_timeout(std::chrono::milliseconds timeout) noexcept { timeout_ms_ = timeout.count(); }
     std::chrono::milliseconds timeout() const noexcept { return std::chrono::milliseconds(timeout_ms_.load()); }
@@ -211,7 +213,8 @@ public:
         });
     }
 
-    // Stops every call (operation_aborted); closing, refuses new ones too: the owner is gone.
+    // Stops every call (operation_aborted); closing, refuses new ones too (the owner is gone),
+    // gives up what the calls opened (libssh2 closes it with the session) and ends the engine.
     void stop_all(bool closing) {
         net::post(strand_, [self = shared_from_this(), closing] {
             self->closed_ = self->closed_ || closing;
@@ -233,34 +236,55 @@ private:
 
     // Steps every call that may run, again while that can change what another would find.
     void run_round() {
-        if (!registered_ && socket_.is_open()) {  // connected: its sends go to the outbox from now on
-            outbox_registry::instance().add(socket_.native_handle(), &outbox_);
-            registered_ = true;
-        }
+        if (ended_) return;
         for (int pass = 0; pass < 64; ++pass)
             if (!round()) break;
-        settle();
+        if (closed_ && calls_.empty())
+            end();
+        else
+            settle();
+    }
+
+    // The owner is gone and no call is left: the libssh2 session, its transport and its socket
+    // go to their teardown (teardown.hpp), off the io_context; the asio objects stay here.
+    void end() {
+        if (ended_) return;
+        ended_ = true;
+        error_code ignored;
+        timer_.cancel();
+        libssh2_socket_t sock = LIBSSH2_INVALID_SOCKET;
+        bool owned = true;
+        if (socket_.is_open()) {
+            socket_.cancel(ignored);
+            sock = socket_.native_handle();
+            error_code ec;
+            socket_.release(ec);  // the teardown closes it
+            owned = !ec;          // where Asio cannot release (Windows before 8.1): freed here, blocking
+        }
+        const long bound = ssh_.teardown_timeout();
+        LIBSSH2_SESSION *session = ssh_.release();  // wrappers opened from it are given up: freed with it
+        if (!session) return;
+        auto dying = std::make_unique<dying_session>(session, std::move(wire_), sock, bound, cut_, owned);
+        if (owned)
+            end_session(std::move(dying));
+        else
+            dying->finish();
     }
 
     // Sends what waits in the outbox; whether calls may be stepped (not too much waits).
     bool flush() {
-        if (!registered_) return true;
-        outbox_.flush(socket_.native_handle());
-        return outbox_.waiting() <= outbox::high_water;
+        if (!socket_.is_open()) return true;
+        wire_->out.flush(socket_.native_handle());
+        return wire_->out.waiting() <= outbox::high_water;
     }
 
     // One pass over the calls, in the order they came. Returns whether to pass again.
     bool round() {
         if (!flush()) return false;  // the socket first: the calls wait until it took enough
         bool again = false;
-        bool blocked_one = false;
-        std::uint64_t received_after_block = 0;
+        bool blocked_one = false, waiting_one = false;
+        std::uint64_t received_after_block = wire_->received;
         const auto now = clock::now();
-        std::uint64_t received = 0;
-        bytes_received = &received;
-        struct reset_counter {
-            ~reset_counter() { bytes_received = nullptr; }
-        } reset;
         taken_locks taken;
         for (const auto &call : calls_)
             if (call->holds) taken.take(call->held, call.get());
@@ -271,35 +295,39 @@ private:
                 cut();
             }
             if (call.stop_reason && !call.closing) {
-                if (outbound_ == &call) outbound_ = nullptr;
                 again = true;
-                if (!call.started || !call.start_closing()) {
+                if (!call.started || closed_ || !call.start_closing()) {
+                    if (closed_ && call.started) call.give_up();  // libssh2 closes it with the session
                     finish(it, call.stop_reason);
                     continue;
                 }
                 call.deliver(call.stop_reason);  // the handler runs now; the closing goes on
                 call.closing = true;
                 call.holds = false;
+                taken.drop(&call);
                 call.deadline = now + std::chrono::milliseconds(std::max(ssh_.teardown_timeout(), 0L));
             }
-            if (call.closing && now >= call.deadline) {  // the teardown bound: left to libssh2
-                if (outbound_ == &call) outbound_ = nullptr;
+            // The teardown bound, or the owner gone: left to libssh2, which closes it with the
+            // session (off the io_context, teardown.hpp).
+            if (call.closing && (closed_ || now >= call.deadline)) {
                 call.give_up();
+                taken.drop(&call);
                 it = calls_.erase(it);
                 continue;
             }
             const lock_key key = call.key();
-            // A call in a stage holds its locks: only a half-sent packet of another call stops it.
-            const bool blocked = (outbound_ && outbound_ != &call) || (!call.holds && taken.blocks(key, &call));
-            if (!call.holds) taken.take(key, &call);  // wanted: the calls after it wait
-            if (blocked) {
+            // A call in a stage holds its locks; one that wants them waits for those before it.
+            if (!call.holds && taken.blocks(key, &call)) {
+                taken.take(key, &call);  // wanted: the calls after it wait
+                waiting_one = true;
                 ++it;
                 continue;
             }
+            if (!call.holds) taken.take(key, &call);
             const step_result result = call.step();
             call.started = true;
             if (result == step_result::done) {
-                if (outbound_ == &call) outbound_ = nullptr;
+                taken.drop(&call);
                 if (call.closing)
                     it = calls_.erase(it);  // closed: its handler ran when it stopped
                 else
@@ -313,22 +341,24 @@ private:
                 ++it;
                 continue;
             }
+            // Blocked in a stage: it holds that stage's locks, and only those (a call that
+            // went on from its request's reply lets the requests lock go). A call that waited
+            // for what it let go runs in the next pass; those after it, in this one.
+            const lock_key held = call.key();
+            if (waiting_one && (!call.holds || held != call.held)) again = true;
             call.holds = true;
-            call.held = call.key();
-            taken.take(call.held, &call);
-            if (ssh_.block_directions() & LIBSSH2_SESSION_BLOCK_OUTBOUND)
-                outbound_ = &call;
-            else if (outbound_ == &call)
-                outbound_ = nullptr;
+            call.held = held;
+            taken.drop(&call);
+            taken.take(held, &call);
             if (!blocked_one) {
                 blocked_one = true;
-                received_after_block = received;
+                received_after_block = wire_->received;
             }
             ++it;
         }
         flush();
         // Bytes read after a call blocked may be that call's: step it again before waiting.
-        return again || (blocked_one && received != received_after_block);
+        return again || (blocked_one && wire_->received != received_after_block);
     }
 
     // The server did not answer within an operation's time: the connection is cut, as a free
@@ -336,6 +366,7 @@ private:
     // its frees do not wait (libssh2 may be mid-packet: the session is unusable anyway).
     void cut() {
         ssh_.set_teardown_timeout(0);
+        cut_ = true;
         error_code ignored;
         socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     }
@@ -351,7 +382,7 @@ private:
     // while the outbox holds bytes; and the earliest deadline.
     void settle() {
         arm_timer();
-        const bool sending = registered_ && outbox_.waiting() > 0;
+        const bool sending = socket_.is_open() && wire_->out.waiting() > 0;
         if (calls_.empty() && !sending) {
             // Nothing left to wait for: a wait left pending would keep io_context::run() busy.
             if (waiting_read_ || waiting_write_) {
@@ -361,8 +392,8 @@ private:
             return;
         }
         if (!socket_.is_open()) return;
-        if (sending || outbound_) wait_for(true);
-        if (!calls_.empty() && !outbound_) wait_for(false);
+        if (sending) wait_for(true);
+        if (!calls_.empty()) wait_for(false);
     }
 
     void wait_for(bool writing) {
@@ -405,17 +436,17 @@ private:
     net::strand<net::any_io_executor> strand_;
     net::ip::tcp::socket socket_;
     net::steady_timer timer_;
-    outbox outbox_;  // declared before the session: destroyed after it
-    bool registered_ = false;
+    std::unique_ptr<transport> wire_;  // the session's abstract pointer: given to the teardown with it
     libssh2::session ssh_;
     std::list<std::unique_ptr<pending_call>> calls_;
-    pending_call *outbound_ = nullptr;  // the call whose packet is half sent
     std::atomic<long long> timeout_ms_{0};  // set from any thread, read where calls start
     clock::time_point armed_ = clock::time_point::max();
     bool waiting_read_ = false;
     bool waiting_write_ = false;
     bool round_posted_ = false;
     bool closed_ = false;
+    bool cut_ = false;    // the connection was cut (an operation timed out)
+    bool ended_ = false;  // the session went to its teardown
 };
 
 }  // namespace libssh2::asio::detail

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The send side of an engine's session: libssh2 never sees a send that would block. libssh2
-// resumes a half-sent packet only when the call that began it is made again with the same
-// buffer, and some calls build their packet on their own stack (channel send_eof and close):
-// called again from another stack frame, they fail (libssh2 1.10: LIBSSH2_ERROR_SOCKET_SEND)
-// or never finish (1.11: LIBSSH2_ERROR_EAGAIN forever). So the session's LIBSSH2_CALLBACK_SEND
-// takes every packet whole: what the socket does not take at once waits in the session's
-// outbox, which the engine flushes when the socket is writable (and stops stepping calls while
-// more than outbox::high_water bytes wait).
+// The transport of an engine's session: its LIBSSH2_CALLBACK_SEND and LIBSSH2_CALLBACK_RECV,
+// which reach the session's transport through libssh2's abstract pointer (the engine owns it:
+// install no callables of <libssh2/callbacks.hpp> on an asio session). libssh2 never sees a
+// send that would block: the send callback takes every packet whole (workarounds.hpp,
+// whole_packets), and what the socket does not take at once waits in the outbox, which the
+// engine flushes when the socket is writable (and stops stepping calls while more than
+// outbox::high_water bytes wait). The recv callback counts the bytes it reads: the engine
+// steps its calls again when a call read bytes that may be another's. No lock: the session,
+// its callbacks and its outbox are used by one thread at a time (the engine's strand, then the
+// teardown that frees them).
 #ifndef LIBSSH2_HPP_ASIO_OUTBOX
 #define LIBSSH2_HPP_ASIO_OUTBOX
 
 #include "config.hpp"
+#include "workarounds.hpp"
 
 #ifdef _WIN32
 #include <winsock2.h>
@@ -18,28 +21,12 @@
 #include <sys/socket.h>
 #endif
 
-#include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstddef>
-#include <mutex>
+#include <cstdint>
 #include <vector>
 
 namespace libssh2::asio::detail {
-
-// A lock for a few instructions at a time, also where std::mutex is not (MinGW's win32
-// threads): for std::lock_guard.
-class spin_lock {
-public:
-    void lock() noexcept {
-        while (flag_.test_and_set(std::memory_order_acquire)) {
-        }
-    }
-    void unlock() noexcept { flag_.clear(std::memory_order_release); }
-
-private:
-    std::atomic_flag flag_ = ATOMIC_FLAG_INIT;
-};
 
 // ::send: the byte count, or the negative errno (-EAGAIN when the socket is full).
 inline ssize_t send_some(libssh2_socket_t sock, const void *data, std::size_t length, int flags) noexcept {
@@ -61,7 +48,6 @@ public:
     // The send callback's work: sends what the socket takes, keeps the rest, and says all was
     // sent; after a failure, the failure (libssh2 then fails the call).
     ssize_t send(libssh2_socket_t sock, const void *data, std::size_t length, int flags) {
-        std::lock_guard<spin_lock> lock(mutex_);
         if (failure_) return failure_;
         flags_ = flags;
         std::size_t taken = 0;
@@ -77,7 +63,6 @@ public:
 
     // Sends what waits, as much as the socket takes. Returns whether some still waits.
     bool flush(libssh2_socket_t sock) {
-        std::lock_guard<spin_lock> lock(mutex_);
         while (pending() > 0 && !failure_) {
             const ssize_t n = send_some(sock, bytes_.data() + sent_, pending(), flags_);
             if (n == -EAGAIN) break;
@@ -97,58 +82,53 @@ public:
         return pending() > 0;
     }
 
-    std::size_t waiting() const {
-        std::lock_guard<spin_lock> lock(mutex_);
-        return pending();
-    }
+    std::size_t waiting() const noexcept { return pending(); }
 
 private:
     std::size_t pending() const noexcept { return bytes_.size() - sent_; }
 
-    mutable spin_lock mutex_;
     std::vector<char> bytes_;
     std::size_t sent_ = 0;
     int flags_ = 0;
     ssize_t failure_ = 0;  // the negative errno of a failed send: the connection is gone
 };
 
-// Which outbox a socket's sends go to: the send callback gets the socket, not the engine.
-class outbox_registry {
-public:
-    static outbox_registry &instance() {
-        static outbox_registry registry;
-        return registry;
-    }
-    void add(libssh2_socket_t sock, outbox *box) {
-        std::lock_guard<spin_lock> lock(mutex_);
-        entries_.push_back({sock, box});
-    }
-    void remove(outbox *box) {
-        std::lock_guard<spin_lock> lock(mutex_);
-        entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [&](const entry &e) { return e.box == box; }),
-                       entries_.end());
-    }
-    outbox *find(libssh2_socket_t sock) {
-        std::lock_guard<spin_lock> lock(mutex_);
-        for (const entry &e : entries_)
-            if (e.sock == sock) return e.box;
-        return nullptr;
-    }
-
-private:
-    struct entry {
-        libssh2_socket_t sock;
-        outbox *box;
-    };
-    spin_lock mutex_;
-    std::vector<entry> entries_;
+// A handle that a stopped operation could not close in time, freed (without blocking) by the
+// session's teardown before the session: free returns LIBSSH2_ERROR_EAGAIN until done.
+struct orphan {
+    void *handle;
+    int (*free)(void *handle);
 };
 
-// LIBSSH2_CALLBACK_SEND of an engine's session; a socket without an outbox (the engine is being
-// destroyed, its outbox flushed) is sent to directly.
-inline ssize_t outbox_send(libssh2_socket_t sock, const void *buffer, size_t length, int flags, void **) {
-    if (outbox *box = outbox_registry::instance().find(sock)) return box->send(sock, buffer, length, flags);
-    return send_some(sock, buffer, length, flags);
+// What libssh2's abstract pointer points at in an engine's session.
+struct transport {
+    outbox out;
+    std::uint64_t received = 0;  // bytes read so far (the engine compares counts)
+    std::vector<orphan> orphans;  // in the order given: an SFTP session's files before it
+};
+
+inline transport &transport_of(void **abstract) noexcept { return *static_cast<transport *>(*abstract); }
+
+// LIBSSH2_CALLBACK_SEND of an engine's session.
+inline ssize_t transport_send(libssh2_socket_t sock, const void *buffer, size_t length, int flags, void **abstract) {
+    return transport_of(abstract).out.send(sock, buffer, length, flags);
+}
+
+// LIBSSH2_CALLBACK_RECV of an engine's session: libssh2's own recv, counting; the negative
+// errno on failure, as libssh2 expects.
+inline ssize_t transport_recv(libssh2_socket_t sock, void *buffer, size_t length, int flags, void **abstract) {
+#ifdef _WIN32
+    const int n = ::recv(sock, static_cast<char *>(buffer), static_cast<int>(length), flags);
+    if (n < 0) {
+        const int error = WSAGetLastError();
+        return error == WSAEWOULDBLOCK ? -EAGAIN : -ECONNRESET;
+    }
+#else
+    const ssize_t n = ::recv(sock, buffer, length, flags);
+    if (n < 0) return errno == EINTR || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+#endif
+    transport_of(abstract).received += static_cast<std::uint64_t>(n);
+    return n;
 }
 
 }  // namespace libssh2::asio::detail

@@ -48,9 +48,9 @@ public:
         if (handle_ && handle_.close() == LIBSSH2_ERROR_EAGAIN) return step_result::blocked;
         return sftp_.shutdown() == LIBSSH2_ERROR_EAGAIN ? step_result::blocked : step_result::done;
     }
-    void give_up() noexcept {
-        (void)handle_.release();
-        (void)sftp_.release();
+    void give_up() noexcept {  // freed by the session's teardown (libssh2 would not free them)
+        leave_to_teardown(ssh_->get(), handle_.release());
+        leave_to_teardown(ssh_->get(), sftp_.release());
     }
     step_result step(std::error_code &ec) { return advance(ec) ? step_result::done : step_result::blocked; }
 
