@@ -88,8 +88,20 @@ private:
 
 // What a step did: blocked (libssh2 would block: wait on the socket), done (a result, or a
 // failure, to deliver), moved (went on to a stage with another lock key: step again once the
-// locks allow).
-enum class step_result { blocked, done, moved };
+// locks allow), yielded (did its share of work between two libssh2 calls, more is ready: step
+// again in a round of its own, posted, so that the io_context's other handlers run between).
+enum class step_result { blocked, done, moved, yielded };
+
+// How long a step may work before it yields, and a round of steps before the engine posts the
+// next one instead of looping: a timer on the same io_context is late by about that much times
+// the calls that work at once. 0: no bound (one step works until libssh2 would block, as
+// before 0.1.0; bench/fairness compares the two).
+inline std::atomic<long> step_budget_us{1000};
+
+inline bool over_budget(clock::time_point start) noexcept {
+    const long budget = step_budget_us.load(std::memory_order_relaxed);
+    return budget > 0 && clock::now() - start >= std::chrono::microseconds(budget);
+}
 
 // One call waiting in the engine, type-erased. step() calls libssh2 once or more; key() may
 // change after a step that moved (a composed operation goes from the session to the channel it
@@ -237,9 +249,22 @@ private:
             outbox_registry::instance().add(socket_.native_handle(), &outbox_);
             registered_ = true;
         }
-        for (int pass = 0; pass < 64; ++pass)
-            if (!round()) break;
+        const auto start = clock::now();
+        yielded_ = false;
+        bool cut_short = false;
+        for (int pass = 0; pass < 64; ++pass) {
+            const bool again = round();
+            if (yielded_ || !again) break;
+            if ((cut_short = over_budget(start))) break;
+        }
         settle();
+        if ((yielded_ || cut_short) && !round_posted_) {  // more is ready: after the others
+            round_posted_ = true;
+            net::post(strand_, [self = shared_from_this()] {
+                self->round_posted_ = false;
+                self->run_round();
+            });
+        }
     }
 
     // Sends what waits in the outbox; whether calls may be stepped (not too much waits).
@@ -296,6 +321,7 @@ private:
                 ++it;
                 continue;
             }
+            errno = 0;  // a failure's errno (failure.hpp) is then this step's, not an older one
             const step_result result = call.step();
             call.started = true;
             if (result == step_result::done) {
@@ -307,9 +333,12 @@ private:
                 again = true;
                 continue;
             }
-            if (result == step_result::moved) {  // left its stage: takes the next one's lock when free
-                call.holds = false;
-                again = true;
+            if (result == step_result::moved || result == step_result::yielded) {
+                call.holds = false;  // between two libssh2 calls: libssh2 keeps no state of it
+                if (result == step_result::yielded)
+                    yielded_ = true;
+                else
+                    again = true;  // left its stage: takes the next one's lock when free
                 ++it;
                 continue;
             }
@@ -415,6 +444,7 @@ private:
     bool waiting_read_ = false;
     bool waiting_write_ = false;
     bool round_posted_ = false;
+    bool yielded_ = false;  // a call yielded in this round: the next one is posted
     bool closed_ = false;
 };
 
