@@ -13,7 +13,10 @@
 // - no call waits for bytes another call already read: one call's read can take in packets for
 //   another channel, so while any call read bytes after another call blocked, the round of
 //   calls runs again before the engine waits on the socket. A LIBSSH2_CALLBACK_RECV callback
-//   counts the bytes: the engine owns the session's recv callback.
+//   counts the bytes: the engine owns the session's recv callback;
+// - no step keeps the thread for long (step_budget_us, step_receive_limit): a call that did its
+//   share yields, and a round that ran past the budget posts the next one, so that the
+//   io_context's other handlers (a timer, another session) run between.
 #ifndef LIBSSH2_HPP_ASIO_ENGINE
 #define LIBSSH2_HPP_ASIO_ENGINE
 
