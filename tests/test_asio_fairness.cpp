@@ -57,6 +57,10 @@ TEST_CASE("fair steps: a 10 ms timer on the thread of four SFTP transfers runs a
     }
     // Without a budget (as before), then with: the same transfers, the same machine's load.
     test_support::slip_figures unbounded, bounded;
+    struct restore_budget {
+        long budget;
+        ~restore_budget() { la::detail::step_budget_us = budget; }
+    } restored{budget};
     for (const long step_budget : {0L, budget}) {
         la::detail::step_budget_us = step_budget;
         net::io_context io;
@@ -64,7 +68,6 @@ TEST_CASE("fair steps: a 10 ms timer on the thread of four SFTP transfers runs a
         REQUIRE_FALSE(asio_connect(io, s));
         (step_budget ? bounded : unbounded) = test_support::transfers_with_timer(io, s, upload, files);
     }
-    la::detail::step_budget_us = budget;
     REQUIRE_FALSE(unbounded.error);
     REQUIRE_FALSE(bounded.error);
     CHECK(bounded.bytes == 4 * megabytes * 1024 * 1024);
