@@ -70,6 +70,8 @@ void callbacks(la::session &s, libssh2::channel &ch, libssh2::sftp &sftp, libssh
         s, "uname", [](int, std::string_view) {}, [](la::error_code, la::exec_result) {});
     la::async_sftp_get(s, "remote", "local", [](la::error_code, std::uint64_t) {});
     la::async_sftp_put(s, "local", "remote", 0644, [](la::error_code, std::uint64_t) {});
+    la::async_sftp_get(s, sftp, "remote", "local", [](la::error_code, std::uint64_t) {});
+    la::async_sftp_put(s, sftp, "local", "remote", 0644, [](la::error_code, std::uint64_t) {});
     la::async_disconnect(s, [](la::error_code, int) {});
     net::ip::tcp::acceptor acceptor(s.get_executor());
     la::async_forward_local(s, acceptor, "localhost", 80, [](la::error_code) {});

@@ -22,7 +22,10 @@
 // - no call waits for bytes another call already read: one call's read can take in packets for
 //   another channel, so while any call read bytes after another call blocked, the round of
 //   calls runs again before the engine waits on the socket (the session's recv callback counts
-//   the bytes, outbox.hpp).
+//   the bytes, outbox.hpp);
+// - no step keeps the thread for long (step_budget_us, step_receive_limit): a call that did its
+//   share yields, and a round that ran past the budget posts the next one, so that the
+//   io_context's other handlers (a timer, another session) run between.
 // Sends never block a call (outbox.hpp); the engine waits for the socket to be readable while
 // calls wait, and writable while the outbox holds bytes. Its end (teardown.hpp) is off the
 // io_context: pending calls complete at once, and the libssh2 session is freed within its
@@ -115,8 +118,27 @@ inline bool operator!=(const lock_key &a, const lock_key &b) noexcept { return !
 
 // What a step did: blocked (libssh2 would block: wait on the socket), done (a result, or a
 // failure, to deliver), moved (went on to a stage with another lock key: step again once the
-// locks allow).
-enum class step_result { blocked, done, moved };
+// locks allow), yielded (did its share of work between two libssh2 calls, more is ready: step
+// again in a round of its own, posted, so that the io_context's other handlers run between).
+enum class step_result { blocked, done, moved, yielded };
+
+// How long a step may work before it yields, and a round of steps before the engine posts the
+// next one instead of looping; and how much a step may receive (below). A timer on the same
+// io_context is late by about that much times the calls that work at once. 0: no bound (a step
+// works until libssh2 would block, as before 0.1.0; bench/fairness compares the two).
+inline std::atomic<long> step_budget_us{1000};
+
+// What a step may receive while step_budget_us bounds steps. libssh2 reads every packet the
+// socket holds before it returns (the loop in _libssh2_channel_read), which on a fast link has
+// no end: one SFTP read took in 100 MB and more. Past this, recv says "would block", as a
+// drained socket would, and the engine finds the socket readable for the next round. Not less:
+// cut every 256 KiB, four transfers on one connection ran at 0.42 of their throughput.
+inline constexpr std::uint64_t step_receive_limit = 1024 * 1024;
+
+inline bool over_budget(clock::time_point start) noexcept {
+    const long budget = step_budget_us.load(std::memory_order_relaxed);
+    return budget > 0 && clock::now() - start >= std::chrono::microseconds(budget);
+}
 
 // One call waiting in the engine, type-erased. step() calls libssh2 once or more; key() may
 // change after a step that moved (a composed operation goes from the session to the channel it
@@ -237,12 +259,26 @@ private:
     // Steps every call that may run, again while that can change what another would find.
     void run_round() {
         if (ended_) return;
-        for (int pass = 0; pass < 64; ++pass)
-            if (!round()) break;
-        if (closed_ && calls_.empty())
+        const auto start = clock::now();
+        yielded_ = false;
+        bool cut_short = false;
+        for (int pass = 0; pass < 64; ++pass) {
+            const bool again = round();
+            if (yielded_ || !again) break;
+            if ((cut_short = over_budget(start))) break;
+        }
+        if (closed_ && calls_.empty()) {
             end();
-        else
-            settle();
+            return;
+        }
+        settle();
+        if ((yielded_ || cut_short) && !round_posted_) {  // more is ready: after the others
+            round_posted_ = true;
+            net::post(strand_, [self = shared_from_this()] {
+                self->round_posted_ = false;
+                self->run_round();
+            });
+        }
     }
 
     // The owner is gone and no call is left: the libssh2 session, its transport and its socket
@@ -285,6 +321,10 @@ private:
         bool blocked_one = false, waiting_one = false;
         std::uint64_t received_after_block = wire_->received;
         const auto now = clock::now();
+        struct reset_limit {
+            transport *wire;
+            ~reset_limit() { wire->receive_until = 0; }
+        } reset{wire_.get()};
         taken_locks taken;
         for (const auto &call : calls_)
             if (call->holds) taken.take(call->held, call.get());
@@ -324,7 +364,11 @@ private:
                 continue;
             }
             if (!call.holds) taken.take(key, &call);
+            errno = 0;  // a failure's errno (failure.hpp) is then this step's, not an older one
+            if (step_budget_us.load(std::memory_order_relaxed) > 0)
+                wire_->receive_until = wire_->received + step_receive_limit;
             const step_result result = call.step();
+            wire_->receive_until = 0;  // frees outside a step may block: no limit there
             call.started = true;
             if (result == step_result::done) {
                 taken.drop(&call);
@@ -335,9 +379,12 @@ private:
                 again = true;
                 continue;
             }
-            if (result == step_result::moved) {  // left its stage: takes the next one's lock when free
-                call.holds = false;
-                again = true;
+            if (result == step_result::moved || result == step_result::yielded) {
+                call.holds = false;  // between two libssh2 calls: libssh2 keeps no state of it
+                if (result == step_result::yielded)
+                    yielded_ = true;
+                else
+                    again = true;  // left its stage: takes the next one's lock when free
                 ++it;
                 continue;
             }
@@ -444,6 +491,7 @@ private:
     bool waiting_read_ = false;
     bool waiting_write_ = false;
     bool round_posted_ = false;
+    bool yielded_ = false;  // a call yielded in this round: the next one is posted
     bool closed_ = false;
     bool cut_ = false;    // the connection was cut (an operation timed out)
     bool ended_ = false;  // the session went to its teardown

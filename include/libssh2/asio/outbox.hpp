@@ -104,6 +104,7 @@ struct orphan {
 struct transport {
     outbox out;
     std::uint64_t received = 0;  // bytes read so far (the engine compares counts)
+    std::uint64_t receive_until = 0;  // the step being run reads no more than this (0: no limit)
     std::vector<orphan> orphans;  // in the order given: an SFTP session's files before it
 };
 
@@ -117,6 +118,8 @@ inline ssize_t transport_send(libssh2_socket_t sock, const void *buffer, size_t 
 // LIBSSH2_CALLBACK_RECV of an engine's session: libssh2's own recv, counting; the negative
 // errno on failure, as libssh2 expects.
 inline ssize_t transport_recv(libssh2_socket_t sock, void *buffer, size_t length, int flags, void **abstract) {
+    transport &wire = transport_of(abstract);
+    if (wire.receive_until != 0 && wire.received >= wire.receive_until) return -EAGAIN;  // as if drained
 #ifdef _WIN32
     const int n = ::recv(sock, static_cast<char *>(buffer), static_cast<int>(length), flags);
     if (n < 0) {
@@ -127,7 +130,7 @@ inline ssize_t transport_recv(libssh2_socket_t sock, void *buffer, size_t length
     const ssize_t n = ::recv(sock, buffer, length, flags);
     if (n < 0) return errno == EINTR || errno == EWOULDBLOCK ? -EAGAIN : -errno;
 #endif
-    transport_of(abstract).received += static_cast<std::uint64_t>(n);
+    wire.received += static_cast<std::uint64_t>(n);
     return n;
 }
 

@@ -38,25 +38,73 @@ struct call_failure {
     std::string message;
 };
 
+// The operating system's error behind a failed libssh2 call, if it has one: errno (a socket's
+// error, WSAGetLastError(), on Windows) as libssh2 left it, for the failures that come from a
+// system call: a socket's send or receive, a key or known_hosts file's open or read, and the
+// generic -1 (a key exchange whose receive failed, for one). Only errors those calls give count,
+// so that an older errno, left by a call that succeeded since, is not taken for the cause
+// (callers that can, as the asio engine does, clear errno before the libssh2 call).
+inline int system_error_behind(int rc) noexcept {
+    const bool file = rc == LIBSSH2_ERROR_FILE;
+    if (!file && rc != LIBSSH2_ERROR_SOCKET_RECV && rc != LIBSSH2_ERROR_SOCKET_SEND && rc != LIBSSH2_ERROR_SOCKET_NONE)
+        return 0;
+#ifdef _WIN32
+    if (!file) {
+        const int error = WSAGetLastError();
+        return error != 0 && error != WSAEWOULDBLOCK && error != WSAEINTR && error != WSAEINPROGRESS ? error : 0;
+    }
+#endif
+    const int error = errno;
+    switch (error) {
+    // What opening or reading a file and what a socket's send or receive fail with, both.
+    case EMFILE: case ENFILE: case ENOMEM: case EIO:
+        return error;
+    // A file's.
+    case ENOENT: case EACCES: case EPERM: case EISDIR: case ENOTDIR: case ELOOP: case ENAMETOOLONG:
+        return file ? error : 0;
+#ifndef _WIN32
+    // A socket's.
+    case ECONNRESET: case EPIPE: case ECONNREFUSED: case ECONNABORTED: case ETIMEDOUT: case ENOTCONN:
+    case ENETDOWN: case ENETUNREACH: case EHOSTUNREACH: case ENOBUFS: case ENOTSOCK: case EBADF:
+        return file ? 0 : error;
+#endif
+    }
+    return 0;
+}
+
 // The failure of a call on session that returned rc (a LIBSSH2_ERROR_*; 0 for a call that
 // says only "null": then the session's last errno). what names the call and its object, e.g.
 // "libssh2::stat /tmp/x"; libssh2's message follows it (copied at once: it points into the
 // session's buffer) when it is about rc: some failures (LIBSSH2_ERROR_BUFFER_TOO_SMALL from
 // readdir) are returned without one, and the session still holds an older message.
+//
+// The code names the cause: a failure with an errno behind it (system_error_behind) is that
+// errno, in std::system_category() (EMFILE compares equal to std::errc::too_many_files_open),
+// with libssh2's message. libssh2's generic -1 (LIBSSH2_ERROR_SOCKET_NONE: libssh2.h says it
+// means to retire it; the session's message is not "the socket is invalid" but, in 1.10 to
+// 1.11.1, "Unable to exchange encryption keys" when the server sent what is no SSH packet or
+// left during the key exchange) is errc::proto when no errno explains it.
 inline call_failure session_failure(LIBSSH2_SESSION *session, int rc, const std::string &what) {
     if (rc == 0 && session) rc = libssh2_session_last_errno(session);
     if (rc == 0) rc = LIBSSH2_ERROR_BAD_USE;  // nothing says why: an empty object, say
-    const bool about_rc = session && libssh2_session_last_errno(session) == rc;
+    const int last = session ? libssh2_session_last_errno(session) : 0;
+    if (rc == LIBSSH2_ERROR_SOCKET_NONE && last != 0 && last != rc && last != LIBSSH2_ERROR_EAGAIN)
+        rc = last;  // the cause libssh2 recorded before it returned its generic -1
+    const bool about_rc = last == rc;
     const std::string message = about_rc ? last_error_message(session) : std::string();
-    return {{rc, session_category()}, message.empty() ? what : what + ": " + message};
+    const std::string described = message.empty() ? what : what.empty() ? message : what + ": " + message;
+    if (const int error = system_error_behind(rc)) return {{error, std::system_category()}, described};
+    if (rc == LIBSSH2_ERROR_SOCKET_NONE) rc = LIBSSH2_ERROR_PROTO;
+    return {{rc, session_category()}, described};
 }
 
 // As session_failure, for SFTP calls: LIBSSH2_ERROR_SFTP_PROTOCOL becomes the server's status.
 inline call_failure sftp_failure(LIBSSH2_SESSION *session, LIBSSH2_SFTP *sftp, int rc, const std::string &what) {
     if (rc == 0 && session) rc = libssh2_session_last_errno(session);
     if (rc != LIBSSH2_ERROR_SFTP_PROTOCOL || !sftp) return session_failure(session, rc, what);
+    const std::string message = last_error_message(session);
     return {{static_cast<int>(libssh2_sftp_last_error(sftp)), sftp_category()},
-            what + ": " + last_error_message(session)};
+            what.empty() ? message : what + ": " + message};
 }
 
 // Reports the failure through fail(): thrown, or into *ec.
