@@ -2,7 +2,8 @@
 // Every libssh2 behaviour <libssh2/asio.hpp> works around, in one place: each with the libssh2
 // releases it applies to (a LIBSSH2_VERSION_NUM condition, up to the newest checked), the
 // reason, and the test that fails once libssh2 behaves (tests/test_asio_workarounds.cpp), so
-// that the workaround can then be dropped for the releases that no longer need it.
+// that the workaround can then be dropped for the releases that no longer need it. A new
+// workaround goes here, with its test.
 #ifndef LIBSSH2_HPP_ASIO_WORKAROUNDS
 #define LIBSSH2_HPP_ASIO_WORKAROUNDS
 
@@ -32,8 +33,9 @@ inline constexpr bool one_request_at_a_time = LIBSSH2_HPP_ASIO_ONE_REQUEST_AT_A_
 // Releases: 1.9.0 to 1.11.1, and the head (1.11.2_DEV) as of December 2026: every release, so
 // no condition yet; a release that copies its half-sent packet could let the outbox go, with
 // the engine waiting on LIBSSH2_SESSION_BLOCK_OUTBOUND again.
-// Test: "workaround: a half-sent EOF resumed from another stack frame" fails once libssh2
-// finishes such a packet.
+// Test: none of its own yet (a half-sent packet resumed from another stack frame, on a full
+// socket, without the engine); tests/test_asio_forward.cpp's 2 KiB socket send buffer caught
+// it through the engine, where the outbox now hides it.
 inline constexpr bool whole_packets = true;
 
 }  // namespace libssh2::asio::workarounds
