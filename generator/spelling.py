@@ -261,6 +261,15 @@ def guard(a: Availability) -> str:
     return " && ".join(conds)
 
 
+def guard_any(availabilities: Iterable[Availability]) -> str:
+    """The condition under which any of several availabilities holds; "" if one always does."""
+    conditions = [guard(a) for a in availabilities]
+    if not conditions or "" in conditions:
+        return ""
+    unique = list(dict.fromkeys(conditions))
+    return unique[0] if len(unique) == 1 else " || ".join(f"({c})" for c in unique)
+
+
 def complementary(first: Availability, second: Availability) -> bool:
     """Whether `second` holds exactly where `first` does not: then the two become #if/#else.
     True for a form replaced by another at one release, neither hidden by
@@ -324,7 +333,7 @@ def result_or_class(m: Method) -> str:
 
 FILTERS = {f.__name__: f for f in (declare, param_decl, param_type, params_to_c, param_types,
                                    arg_names, c_call, guard, guard_open, guard_close, cxx_string,
-                                   md_cell, version_hex, result_or_class, guarded, c_param_types,
+                                   md_cell, version_hex, result_or_class, guarded, c_param_types, guard_any,
                                    value_args, wrapper_receiver, wrapper_call, adopt, callable_params,
                                    callable_overload_params, trampoline_args, checked_handle,
                                    wrapper_handle, view_type, view_params, view_call,
