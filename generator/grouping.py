@@ -221,6 +221,10 @@ def build_binding(api: Api) -> Binding:
     kinds, warnings = callback_kinds(api)
     handles, handle_warnings = infer_handles(api)
     warnings = list(api.warnings) + list(warnings) + list(handle_warnings)
+    for name in dict.fromkeys(f.name for f in api.functions if f.nodiscard):
+        # An attribute macro the binding knows the meaning of; any other is left to C.
+        warnings.append(f"{name}: declared warn_unused_result (an attribute macro); its methods "
+                        "are [[nodiscard]]")
     entries: List[Tuple[str, Method]] = []   # (scope, method) from rules 1-3 and 6
     for symbol in list(api.functions) + list(api.macros):
         scope, name, warning = place(symbol.name, symbol.params, handles)

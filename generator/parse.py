@@ -136,9 +136,6 @@ def parse_api(include_dir: str, extra_args: Sequence[str] = (),
             not_calls.append(Unbound(raw.name, "macro", str(exc).split(": ", 1)[-1]))
             warnings.append(f"{exc}; not bound")
     constants, callbacks = _probe(parse, includes, macro_defs, own, tu)
-    for f in sorted(functions.values(), key=lambda f: f.name):
-        if f.nodiscard:
-            warnings.append(f"{f.name}: declared warn_unused_result; its methods are [[nodiscard]]")
     return Api(version=version, version_num=version_num, opaque_types=_opaque_types(tu, own),
                functions=tuple(sorted(functions.values(), key=lambda f: f.name)),
                macros=tuple(sorted(macros, key=lambda m: m.name)),
