@@ -173,23 +173,30 @@ def infer_handles(api: Api) -> Tuple[Handles, Tuple[str, ...]]:
                          if len(f.params) == 1 and f.params[0].raw_handle == opaque.name
                          and any(f.name.endswith(s) for s in RELEASE_SUFFIXES)),
                         key=lambda f: (next(i for i, s in enumerate(RELEASE_SUFFIXES) if f.name.endswith(s)), f.name))
-        users = [f.name for f in functions.values() if makers or any(p.raw_handle == opaque.name for p in f.params)]
         owners = [f.params[0].raw_handle for f in makers if f.params and f.params[0].raw_handle]
         parent = next((o for o in owners if o == "LIBSSH2_SESSION"), owners[0] if owners else "")
         if not (makers and freers and parent in known):
-            if users:
+            taken = any(p.raw_handle == opaque.name for f in functions.values() for p in f.params)
+            if makers or taken:
                 missing = ("no function returns it" if not makers else
-                           "no function frees it (one parameter, a name ending in " + ", ".join(RELEASE_SUFFIXES) + ")"
-                           if not freers else "what makes it takes no handle of an owning class")
+                           "no function frees it (one parameter, a name ending in "
+                           + ", ".join(RELEASE_SUFFIXES) + ")" if not freers else
+                           "the function returning it takes no handle of an owning class first")
                 warnings.append(f"{opaque.name}: an opaque handle type, but {missing}: no owning class; "
                                 "functions taking it are bound with the raw pointer (add a row to "
                                 "generator/grouping.py HANDLE_OVERRIDES to own it)")
             continue
         name = opaque.name[len("LIBSSH2_"):].lower()
+        if name in CXX_KEYWORDS or name in NAMESPACES or name == FREE_FUNCTIONS:
+            warnings.append(f"{opaque.name}: its class would be named '{name}', which is taken; no owning "
+                            "class (add a row to generator/grouping.py HANDLE_OVERRIDES to name it)")
+            continue
         freer = freers[0]
+        # guarded where the type and its free function both are (any form of the function)
         availability = opaque.availability
-        if freer.availability.since > availability.since:
-            availability = dataclasses.replace(availability, since=freer.availability.since)
+        freed_since = min(f.availability.since for f in api.functions if f.name == freer.name)
+        if freed_since > availability.since:
+            availability = dataclasses.replace(availability, since=freed_since)
         classes.append(HandleClass(name, opaque.name, freer.name, next(h.name for h in classes if h.raw == parent),
                                    availability=availability, prefix=f"libssh2_{name}_"))
         known.add(opaque.name)
