@@ -5,8 +5,9 @@ its parameters' canonical types (names and typedef spellings may change freely),
 is its call structure and the canonical type of each argument it passes (whitespace,
 parentheses and a cast of strlen() to the very type it is passed as may change freely; a
 cast to another type, or a length retyped, is a new form), a constant's is its value, a
-callback type's is its canonical signature, an opaque type's is its name. A symbol whose form changes becomes one entry per form, each available in the
-releases that declare it so; their availabilities are complementary.
+callback type's is its canonical signature, an opaque type's is its name. A symbol whose
+form changes becomes one entry per form, each available in the releases that declare it
+so; their availabilities are complementary.
 
 A development snapshot (LIBSSH2_VERSION "1.11.2_DEV") may share the last release's
 LIBSSH2_VERSION_NUM. What it adds is then guarded by the next number, so it stays hidden
