@@ -89,7 +89,8 @@ def method_guards(binding: Binding) -> Dict[str, str]:
     scoped = [(scope.handle, m) for scope in binding.classes + binding.namespaces
               for m in scope.instance_methods + scope.static_methods]
     for handle, m in scoped + [(None, m) for m in binding.free_functions]:
-        conditions = [c for c in (guard(handle.availability) if handle else "", guard(m.availability)) if c]
+        conditions = list(dict.fromkeys(c for c in (guard(handle.availability) if handle else "",
+                                                     guard(m.availability)) if c))
         condition = " && ".join(f"({c})" for c in conditions) if len(conditions) > 1 else "".join(conditions)
         guards = found.setdefault(m.c_name, [])
         if condition not in guards:

@@ -167,3 +167,17 @@ def test_no_stale_warning_about_the_head_s_held_deprecations_after_a_bump():
 def test_it_warns_only_where_a_human_must_add_meaning():
     assert sorted(re.sub(r"^libssh2 \S+: ", "", w).split(":")[0] for w in new_warnings()) == [
         "LIBSSH2_CALLBACK_TELEMETRY", "libssh2_session_set_progress", "libssh2_tunnel_port"]
+
+
+def test_the_rendered_class_and_its_flags_are_guarded_by_its_release():
+    from generator.render import render
+    out = render(binding(), "tests/generator/test_next_fixture.py")
+    header = out["include/libssh2.hpp"]
+    guard_line = "#if LIBSSH2_VERSION_NUM >= 0x010c00\n"
+    assert guard_line + "class tunnel;\n#endif\n" in header
+    assert re.search(re.escape(guard_line) + r"// Owns a LIBSSH2_TUNNEL \*[^\n]*\n[^\n]*\nclass tunnel \{", header)
+    assert guard_line + "inline constexpr bool has_tunnel_init = true;\n#else\n" in header
+    checks = out["tests/generated/api_checks.cpp"]
+    assert "libssh2::tunnel &tunnel" in checks
+    assert guard_line + "static_assert(libssh2::has_tunnel_init, " in checks
+    assert '#pragma GCC diagnostic ignored "-Wignored-attributes"' in checks
