@@ -68,6 +68,8 @@ NAMESPACES = ("base64", "hostkey", "keepalive", "scp", "trace", "userauth")
 
 FREE_FUNCTIONS = "libssh2"   # scope name for namespace-level functions
 
+# Rule 2: the overridden classes' and the namespaces' prefixes (an inferred class adds its own,
+# libssh2_<name>_). listener and sftp_handle have none: rule 4.
 PREFIXES = {
     "libssh2_session_": "session",
     "libssh2_channel_": "channel",
@@ -83,16 +85,21 @@ PREFIXES = {
     "libssh2_base64_": "base64",
 }
 
+# Rule 1: names whose prefix says nothing, each with its reason.
 EXACT = {
+    # libssh2-wide, no handle: namespace libssh2 (the Lua seed's libssh2.init(), ...)
     "libssh2_init": (FREE_FUNCTIONS, "init"),
     "libssh2_exit": (FREE_FUNCTIONS, "exit"),
     "libssh2_free": (FREE_FUNCTIONS, "free"),
     "libssh2_version": (FREE_FUNCTIONS, "version"),
     "libssh2_poll": (FREE_FUNCTIONS, "poll"),
+    # one function under libssh2_crypto_: no namespace for it
     "libssh2_crypto_engine": (FREE_FUNCTIONS, "crypto_engine"),
     # Deprecated twin of libssh2_session_banner_set, which owns session.banner_set.
     "libssh2_banner_set": (FREE_FUNCTIONS, "banner_set"),
+    # takes a channel; libssh2_poll_ is no namespace of its own
     "libssh2_poll_channel_read": ("channel", "poll_channel_read"),
+    # the trace namespace's own name: libssh2::trace::trace
     "libssh2_trace": ("trace", "trace"),
 }
 
