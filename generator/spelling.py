@@ -153,11 +153,11 @@ def view_summary(m: Method) -> str:
     return "; ".join(parts)
 
 
-def view_call(m: Method, receiver: str = "") -> str:
+def view_call(m: Method, receiver: str = "", replace: Optional[Dict[str, str]] = None) -> str:
     """The C call of a method's convenience overload: each view passed as the pointer (and
-    length) it stands for."""
+    length) it stands for; `replace` as c_call's, for the parameters that are no view."""
     params = {p.name: p for p in m.params}
-    replace: Dict[str, str] = {}
+    replace = dict(replace or {})
     sizes: Dict[str, str] = {}
     for v in m.views:
         pointer = params[v.pointer]
@@ -206,11 +206,27 @@ def callable_params(kind: CallbackKind) -> List[Param]:
     return [p for p in kind.callback.params if p is not kind.state_param and p != kind.state_param]
 
 
-def callable_overload_params(m: Method) -> str:
+def callable_overload_params(m: Method, with_views: bool = False) -> str:
     """The parameters of a method's callable overload after the session: the callback becomes
-    `Callable &&`, and the parameter that carried the caller's state is gone."""
-    return ", ".join(f"Callable &&{p.name}" if p.name == m.callable_param else param_decl(p)
-                     for p in m.params if p.name != m.state_arg)
+    `Callable &&`, and the parameter that carried the caller's state is gone; with_views:
+    each view in place of its pointer and length, as view_params has them."""
+    by_pointer = {v.pointer: v for v in m.views} if with_views else {}
+    lengths = {v.length for v in m.views if v.length} if with_views else set()
+
+    def decl(p: Param) -> str:
+        if p.name == m.callable_param:
+            return f"Callable &&{p.name}"
+        if p.name in by_pointer:
+            return f"{view_type(by_pointer[p.name])} {p.name}"
+        return param_decl(p)
+    return ", ".join(decl(p) for p in m.params if p.name != m.state_arg and p.name not in lengths)
+
+
+def callable_call(m: Method, kind: CallbackKind, receiver: str, with_views: bool = False) -> str:
+    """The C call of a method's callable overload: the trampoline for the callable, the
+    binding's state for the caller's, and with_views, each view as its pointer and length."""
+    args = trampoline_args(m, kind)
+    return view_call(m, receiver, args) if with_views else c_call(m, receiver, args)
 
 
 def trampoline_args(m: Method, kind: CallbackKind) -> Dict[str, str]:
@@ -326,7 +342,7 @@ FILTERS = {f.__name__: f for f in (declare, param_decl, param_type, params_to_c,
                                    arg_names, c_call, guard, guard_open, guard_close, cxx_string,
                                    md_cell, version_hex, result_or_class, guarded, c_param_types,
                                    value_args, wrapper_receiver, wrapper_call, adopt, callable_params,
-                                   callable_overload_params, trampoline_args, checked_handle,
+                                   callable_overload_params, callable_call, trampoline_args, checked_handle,
                                    wrapper_handle, view_type, view_params, view_call,
                                    view_arg_names, view_summary, view_test_args, about)}
 def factory_or_receiver(m: Method) -> bool:

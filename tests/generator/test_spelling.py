@@ -1,7 +1,7 @@
 """spelling.py: the C++ fragments the templates use, as pure functions."""
 from generator.model import Availability, CallArg, Method, Param
-from generator.spelling import (adopt, c_call, callable_overload_params, complementary, declare, guard,
-                                guarded, param_decl, params_to_c, trampoline_args)
+from generator.spelling import (adopt, c_call, callable_call, callable_overload_params, complementary, declare,
+                                guard, guarded, param_decl, params_to_c, trampoline_args)
 
 
 def test_declarations_put_the_name_where_c_wants_it():
@@ -87,6 +87,22 @@ def test_a_callable_overload_drops_the_state_parameter_and_passes_the_trampoline
     assert callable_overload_params(m) == "const char *username, Callable &&cb"
     assert c_call(m, "session.get()", trampoline_args(m, kind)) == \
         "libssh2_x(session.get(), username, &detail::x_trampoline, &state_pointer)"
+
+
+def test_a_callable_overload_with_views_takes_text_and_passes_its_size():
+    from generator.model import Callback, CallbackKind, View
+    params = (Param("username", "const char *"), Param("username_len", "unsigned int"),
+              Param("cb", "void (*)(void **)", callback="LIBSSH2_X_FUNC"))
+    m = method(params=params, receiver=Param("session", "LIBSSH2_SESSION *"), callable_param="cb",
+               callable_kind="x", views=(View("text", "username", "username_len"),))
+    kind = CallbackKind("x", Callback("LIBSSH2_X_FUNC", "void", (Param("abstract", "void **"),), True))
+    assert callable_overload_params(m) == "const char *username, unsigned int username_len, Callable &&cb"
+    assert callable_overload_params(m, True) == "text_view username, Callable &&cb"
+    assert callable_call(m, kind, "session.get()") == \
+        "libssh2_x(session.get(), username, username_len, &detail::x_trampoline)"
+    assert callable_call(m, kind, "session.get()", True) == \
+        ("libssh2_x(session.get(), username.data(), static_cast<unsigned int>(username.size()), "
+         "&detail::x_trampoline)")
 
 
 def test_a_comment_says_what_the_man_page_says_and_which_releases_have_none():
