@@ -406,7 +406,17 @@ public:
     }
     session(const session &) = delete;
     session &operator=(const session &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     ~session() { detail::drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     // The raw handle, still owned by this object; null when empty.
     LIBSSH2_SESSION *get() const noexcept { return node_ ? static_cast<LIBSSH2_SESSION *>(node_->handle) : nullptr; }
@@ -703,7 +713,17 @@ public:
     }
     channel(const channel &) = delete;
     channel &operator=(const channel &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     ~channel() { detail::drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_CHANNEL *get() const noexcept { return node_ ? static_cast<LIBSSH2_CHANNEL *>(node_->handle) : nullptr; }
@@ -1182,7 +1202,17 @@ public:
     }
     listener(const listener &) = delete;
     listener &operator=(const listener &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     ~listener() { detail::drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_LISTENER *get() const noexcept { return node_ ? static_cast<LIBSSH2_LISTENER *>(node_->handle) : nullptr; }
@@ -1265,7 +1295,17 @@ public:
     }
     sftp(const sftp &) = delete;
     sftp &operator=(const sftp &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     ~sftp() { detail::drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_SFTP *get() const noexcept { return node_ ? static_cast<LIBSSH2_SFTP *>(node_->handle) : nullptr; }
@@ -1706,7 +1746,17 @@ public:
     }
     sftp_handle(const sftp_handle &) = delete;
     sftp_handle &operator=(const sftp_handle &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     ~sftp_handle() { detail::drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     // The raw handle, still owned by this object; null when empty or freed along with its sftp.
     LIBSSH2_SFTP_HANDLE *get() const noexcept {
@@ -1897,7 +1947,17 @@ public:
     }
     agent(const agent &) = delete;
     agent &operator=(const agent &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     ~agent() { detail::drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_AGENT *get() const noexcept { return node_ ? static_cast<LIBSSH2_AGENT *>(node_->handle) : nullptr; }
@@ -2029,7 +2089,17 @@ public:
     }
     knownhost(const knownhost &) = delete;
     knownhost &operator=(const knownhost &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     ~knownhost() { detail::drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_KNOWNHOSTS *get() const noexcept {
@@ -2209,7 +2279,17 @@ public:
     }
     publickey(const publickey &) = delete;
     publickey &operator=(const publickey &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     ~publickey() { detail::drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     // The raw handle, still owned by this object; null when empty or freed along with its session.
     LIBSSH2_PUBLICKEY *get() const noexcept {
