@@ -269,7 +269,7 @@ struct access {
     // A new wrapper owning handle (or borrowing it, if !owned) that keeps parent alive.
     template <class T, class Raw>
     static T make(node *parent, Raw *handle, bool owned) noexcept {
-        return T(owned_node{adopt(parent, session_of(parent, handle), handle, owned ? &T::free_handle : nullptr)});
+        return T(owned_node{adopt(parent, session_of(parent, handle), handle, owned ? &T::traits::free : nullptr)});
     }
 
     // A session is its own session; every other handle belongs to its parent's.
@@ -280,6 +280,90 @@ struct access {
     static LIBSSH2_SESSION *session_of(node *parent, Raw *) noexcept {
         return parent ? parent->session : nullptr;
     }
+};
+
+// What every handle class of <libssh2.hpp> derives from: one reference to the node of a
+// handle, moved and dropped here once for all of them, as Vulkan-Hpp's UniqueHandle does.
+// The per-type part is Traits, a small struct the generator writes per class:
+//   struct channel_traits {
+//       using raw = LIBSSH2_CHANNEL;                                   // the handle type
+//       static void free(void *handle, node *context) noexcept;        // frees one
+//   };
+// A derived class adds the libssh2 methods, its constructors from a parent and a raw
+// handle, and `friend struct detail::access` (for its owned_node constructor). It holds
+// nothing else: sizeof(channel) == sizeof(void *).
+template <class Traits>
+class owner {
+public:
+    using traits = Traits;
+    using raw = typename Traits::raw;
+
+    // The raw handle, still owned by this object; null when empty or freed along with its parent.
+    raw *get() const noexcept { return node_ ? static_cast<raw *>(node_->handle) : nullptr; }
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
+    raw *release() noexcept {
+        raw *handle = get();
+        release_children(node_);
+        if (node_) node_->free_handle = nullptr;
+        drop(node_);
+        node_ = nullptr;
+        return handle;
+    }
+    explicit operator bool() const noexcept { return get() != nullptr; }
+
+protected:
+    // Protected: an owner is only ever a handle class's base, never an object of its own
+    // (so no handle class can be sliced into one). Move-only.
+    owner() noexcept = default;
+    explicit owner(owned_node node) noexcept : node_(node.value) {}
+    owner(owner &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+    owner &operator=(owner &&other) noexcept {
+        if (this != &other) {
+            drop(node_);
+            node_ = other.node_;
+            other.node_ = nullptr;
+        }
+        return *this;
+    }
+    owner(const owner &) = delete;
+    owner &operator=(const owner &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+    ~owner() { drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
+    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
+    raw *checked(const char *method) const noexcept {
+        (void)method;
+#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
+        return static_cast<raw *>(node_->handle);
+#else
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        return get();
+#endif
+    }
+
+    // After an explicit free: marks the node freed and lets it go.
+    void forget() noexcept {
+        if (node_) node_->handle = nullptr;
+        drop(node_);
+        node_ = nullptr;
+    }
+
+    node *node_ = nullptr;
+
+private:
+    friend struct access;
 };
 
 }  // namespace detail
@@ -388,49 +472,25 @@ class publickey;
 struct errors_layer;     // <libssh2/errors.hpp>
 struct callbacks_layer;  // <libssh2/callbacks.hpp>
 
-// Owns a LIBSSH2_SESSION *, freed with libssh2_session_free when the last owner is gone. Move-only.
-class session {
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_SESSION *, freed by libssh2_session_free.
+struct session_traits {
+    using raw = LIBSSH2_SESSION;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(
+            context, [handle] { return libssh2_session_free(static_cast<LIBSSH2_SESSION *>(handle)); }, true);
+    }
+};
+}  // namespace detail
+
+// Owns a LIBSSH2_SESSION *, freed with libssh2_session_free when the last owner is gone.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class session : public detail::owner<detail::session_traits> {
 public:
     session() noexcept = default;
     // Takes ownership of handle.
     explicit session(LIBSSH2_SESSION *handle) noexcept
-        : session(detail::owned_node{detail::adopt(nullptr, handle, handle, &free_handle)}) {}
-    session(session &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    session &operator=(session &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    session(const session &) = delete;
-    session &operator=(const session &) = delete;
-#if defined(__GNUC__) && !defined(__clang__)
-    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
-    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
-    // bug 80635, a false positive): the read is of this object's own initialised member.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-    ~session() { detail::drop(node_); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-    // The raw handle, still owned by this object; null when empty.
-    LIBSSH2_SESSION *get() const noexcept { return node_ ? static_cast<LIBSSH2_SESSION *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_SESSION *release() noexcept {
-        LIBSSH2_SESSION *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
+        : session(detail::owned_node{detail::adopt(nullptr, handle, handle, &traits::free)}) {}
 
     // libssh2_session_abstract: return a pointer to a session's abstract pointer
     void **abstract() noexcept {
@@ -664,80 +724,27 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_SESSION *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_SESSION *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit session(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(
-            context, [handle] { return libssh2_session_free(static_cast<LIBSSH2_SESSION *>(handle)); }, true);
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit session(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_CHANNEL *, freed by libssh2_channel_free.
+struct channel_traits {
+    using raw = LIBSSH2_CHANNEL;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context, [handle] { return libssh2_channel_free(static_cast<LIBSSH2_CHANNEL *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_CHANNEL *, freed with libssh2_channel_free when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class channel {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class channel : public detail::owner<detail::channel_traits> {
 public:
     channel() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     channel(session &parent, LIBSSH2_CHANNEL *handle) noexcept;
-    channel(channel &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    channel &operator=(channel &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    channel(const channel &) = delete;
-    channel &operator=(const channel &) = delete;
-#if defined(__GNUC__) && !defined(__clang__)
-    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
-    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
-    // bug 80635, a false positive): the read is of this object's own initialised member.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-    ~channel() { detail::drop(node_); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_CHANNEL *get() const noexcept { return node_ ? static_cast<LIBSSH2_CHANNEL *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_CHANNEL *release() noexcept {
-        LIBSSH2_CHANNEL *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_channel_close: close a channel
     int close() noexcept { return libssh2_channel_close(checked("channel::close")); }
@@ -1153,80 +1160,28 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_CHANNEL *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_CHANNEL *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit channel(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(context,
-                             [handle] { return libssh2_channel_free(static_cast<LIBSSH2_CHANNEL *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit channel(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_LISTENER *, freed by libssh2_channel_forward_cancel.
+struct listener_traits {
+    using raw = LIBSSH2_LISTENER;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context,
+                     [handle] { return libssh2_channel_forward_cancel(static_cast<LIBSSH2_LISTENER *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_LISTENER *, freed with libssh2_channel_forward_cancel when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class listener {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class listener : public detail::owner<detail::listener_traits> {
 public:
     listener() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     listener(session &parent, LIBSSH2_LISTENER *handle) noexcept;
-    listener(listener &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    listener &operator=(listener &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    listener(const listener &) = delete;
-    listener &operator=(const listener &) = delete;
-#if defined(__GNUC__) && !defined(__clang__)
-    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
-    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
-    // bug 80635, a false positive): the read is of this object's own initialised member.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-    ~listener() { detail::drop(node_); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_LISTENER *get() const noexcept { return node_ ? static_cast<LIBSSH2_LISTENER *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_LISTENER *release() noexcept {
-        LIBSSH2_LISTENER *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_channel_forward_accept: accept a queued connection
     [[nodiscard]] channel forward_accept() noexcept;
@@ -1246,80 +1201,27 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_LISTENER *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_LISTENER *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit listener(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(
-            context, [handle] { return libssh2_channel_forward_cancel(static_cast<LIBSSH2_LISTENER *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit listener(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_SFTP *, freed by libssh2_sftp_shutdown.
+struct sftp_traits {
+    using raw = LIBSSH2_SFTP;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context, [handle] { return libssh2_sftp_shutdown(static_cast<LIBSSH2_SFTP *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_SFTP *, freed with libssh2_sftp_shutdown when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class sftp {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class sftp : public detail::owner<detail::sftp_traits> {
 public:
     sftp() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     sftp(session &parent, LIBSSH2_SFTP *handle) noexcept;
-    sftp(sftp &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    sftp &operator=(sftp &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    sftp(const sftp &) = delete;
-    sftp &operator=(const sftp &) = delete;
-#if defined(__GNUC__) && !defined(__clang__)
-    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
-    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
-    // bug 80635, a false positive): the read is of this object's own initialised member.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-    ~sftp() { detail::drop(node_); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_SFTP *get() const noexcept { return node_ ? static_cast<LIBSSH2_SFTP *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_SFTP *release() noexcept {
-        LIBSSH2_SFTP *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_sftp_get_channel: return the channel of sftp
     [[nodiscard]] channel get_channel() noexcept;
@@ -1698,81 +1600,28 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_SFTP *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_SFTP *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit sftp(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(context, [handle] { return libssh2_sftp_shutdown(static_cast<LIBSSH2_SFTP *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit sftp(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_SFTP_HANDLE *, freed by libssh2_sftp_close_handle.
+struct sftp_handle_traits {
+    using raw = LIBSSH2_SFTP_HANDLE;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context,
+                     [handle] { return libssh2_sftp_close_handle(static_cast<LIBSSH2_SFTP_HANDLE *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_SFTP_HANDLE *, freed with libssh2_sftp_close_handle when the last owner is gone;
-// keeps its sftp alive until then. Move-only.
-class sftp_handle {
+// keeps its sftp alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class sftp_handle : public detail::owner<detail::sftp_handle_traits> {
 public:
     sftp_handle() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     sftp_handle(sftp &parent, LIBSSH2_SFTP_HANDLE *handle) noexcept;
-    sftp_handle(sftp_handle &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    sftp_handle &operator=(sftp_handle &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    sftp_handle(const sftp_handle &) = delete;
-    sftp_handle &operator=(const sftp_handle &) = delete;
-#if defined(__GNUC__) && !defined(__clang__)
-    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
-    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
-    // bug 80635, a false positive): the read is of this object's own initialised member.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-    ~sftp_handle() { detail::drop(node_); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-    // The raw handle, still owned by this object; null when empty or freed along with its sftp.
-    LIBSSH2_SFTP_HANDLE *get() const noexcept {
-        return node_ ? static_cast<LIBSSH2_SFTP_HANDLE *>(node_->handle) : nullptr;
-    }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_SFTP_HANDLE *release() noexcept {
-        LIBSSH2_SFTP_HANDLE *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_sftp_close (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
     // calls Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then
@@ -1898,80 +1747,28 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_SFTP_HANDLE *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_SFTP_HANDLE *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit sftp_handle(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(
-            context, [handle] { return libssh2_sftp_close_handle(static_cast<LIBSSH2_SFTP_HANDLE *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit sftp_handle(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_AGENT *, freed by libssh2_agent_free.
+struct agent_traits {
+    using raw = LIBSSH2_AGENT;
+    static void free(void *handle, node *context) noexcept {
+        (void)context;  // a local free: nothing to wait for
+        libssh2_agent_free(static_cast<LIBSSH2_AGENT *>(handle));
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_AGENT *, freed with libssh2_agent_free when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class agent {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class agent : public detail::owner<detail::agent_traits> {
 public:
     agent() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     agent(session &parent, LIBSSH2_AGENT *handle) noexcept;
-    agent(agent &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    agent &operator=(agent &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    agent(const agent &) = delete;
-    agent &operator=(const agent &) = delete;
-#if defined(__GNUC__) && !defined(__clang__)
-    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
-    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
-    // bug 80635, a false positive): the read is of this object's own initialised member.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-    ~agent() { detail::drop(node_); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_AGENT *get() const noexcept { return node_ ? static_cast<LIBSSH2_AGENT *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_AGENT *release() noexcept {
-        LIBSSH2_AGENT *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_agent_connect: connect to an ssh-agent
     int connect() noexcept { return libssh2_agent_connect(checked("agent::connect")); }
@@ -2040,82 +1837,29 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_AGENT *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_AGENT *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit agent(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        (void)context;  // a local free: nothing to wait for
-        libssh2_agent_free(static_cast<LIBSSH2_AGENT *>(handle));
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit agent(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_KNOWNHOSTS *, freed by libssh2_knownhost_free.
+struct knownhost_traits {
+    using raw = LIBSSH2_KNOWNHOSTS;
+    static void free(void *handle, node *context) noexcept {
+        (void)context;  // a local free: nothing to wait for
+        libssh2_knownhost_free(static_cast<LIBSSH2_KNOWNHOSTS *>(handle));
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_KNOWNHOSTS *, freed with libssh2_knownhost_free when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class knownhost {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class knownhost : public detail::owner<detail::knownhost_traits> {
 public:
     knownhost() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     knownhost(session &parent, LIBSSH2_KNOWNHOSTS *handle) noexcept;
-    knownhost(knownhost &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    knownhost &operator=(knownhost &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    knownhost(const knownhost &) = delete;
-    knownhost &operator=(const knownhost &) = delete;
-#if defined(__GNUC__) && !defined(__clang__)
-    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
-    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
-    // bug 80635, a false positive): the read is of this object's own initialised member.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-    ~knownhost() { detail::drop(node_); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_KNOWNHOSTS *get() const noexcept {
-        return node_ ? static_cast<LIBSSH2_KNOWNHOSTS *>(node_->handle) : nullptr;
-    }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_KNOWNHOSTS *release() noexcept {
-        LIBSSH2_KNOWNHOSTS *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
+    using owner::get;  // detail::owner's, beside the libssh2 method of that name
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_knownhost_add: add a known host
@@ -2230,82 +1974,28 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_KNOWNHOSTS *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_KNOWNHOSTS *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit knownhost(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        (void)context;  // a local free: nothing to wait for
-        libssh2_knownhost_free(static_cast<LIBSSH2_KNOWNHOSTS *>(handle));
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit knownhost(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_PUBLICKEY *, freed by libssh2_publickey_shutdown.
+struct publickey_traits {
+    using raw = LIBSSH2_PUBLICKEY;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context,
+                     [handle] { return libssh2_publickey_shutdown(static_cast<LIBSSH2_PUBLICKEY *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_PUBLICKEY *, freed with libssh2_publickey_shutdown when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class publickey {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class publickey : public detail::owner<detail::publickey_traits> {
 public:
     publickey() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     publickey(session &parent, LIBSSH2_PUBLICKEY *handle) noexcept;
-    publickey(publickey &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    publickey &operator=(publickey &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    publickey(const publickey &) = delete;
-    publickey &operator=(const publickey &) = delete;
-#if defined(__GNUC__) && !defined(__clang__)
-    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
-    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
-    // bug 80635, a false positive): the read is of this object's own initialised member.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-    ~publickey() { detail::drop(node_); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_PUBLICKEY *get() const noexcept {
-        return node_ ? static_cast<LIBSSH2_PUBLICKEY *>(node_->handle) : nullptr;
-    }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_PUBLICKEY *release() noexcept {
-        LIBSSH2_PUBLICKEY *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_publickey_add (macro for libssh2_publickey_add_ex): convenience macro for libssh2_publickey_add_ex(3)
     // calls
@@ -2397,35 +2087,7 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_PUBLICKEY *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_PUBLICKEY *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit publickey(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(context,
-                             [handle] { return libssh2_publickey_shutdown(static_cast<LIBSSH2_PUBLICKEY *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit publickey(detail::owned_node node) noexcept : owner(node) {}
 };
 
 namespace base64 {
