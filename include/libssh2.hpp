@@ -532,8 +532,7 @@ public:
     }
 #endif
 
-    // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex): convenience macro for
-    // libssh2_session_disconnect_ex(3) calls
+    // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex): terminate transport layer
     int disconnect(const char *description) noexcept {
         return libssh2_session_disconnect(checked("session::disconnect"), description);
     }
@@ -675,7 +674,7 @@ public:
     // libssh2_session_get_timeout: get the timeout for blocking functions
     long timeout() noexcept { return libssh2_session_get_timeout(checked("session::timeout")); }
 
-    // libssh2_session_init (macro for libssh2_session_init_ex): convenience macro for libssh2_session_init_ex(3) calls
+    // libssh2_session_init (macro for libssh2_session_init_ex): initializes an SSH session object
     [[nodiscard]] static session init() noexcept;
 
     // libssh2_session_init_ex: initializes an SSH session object
@@ -752,8 +751,7 @@ public:
     // libssh2_channel_eof: check a channel's EOF status
     int eof() noexcept { return libssh2_channel_eof(checked("channel::eof")); }
 
-    // libssh2_channel_exec (macro for libssh2_channel_process_startup): convenience macro for
-    // libssh2_channel_process_startup(3) calls
+    // libssh2_channel_exec (macro for libssh2_channel_process_startup): request a shell on a channel
     int exec(const char *command) noexcept {
         return libssh2_channel_process_startup(checked("channel::exec"), "exec", sizeof("exec") - 1, command,
                                                static_cast<unsigned int>(std::strlen(command)));
@@ -764,15 +762,13 @@ public:
                                                static_cast<unsigned int>(command.size()));
     }
 
-    // libssh2_channel_flush (macro for libssh2_channel_flush_ex): convenience macro for libssh2_channel_flush_ex(3)
-    // calls
+    // libssh2_channel_flush (macro for libssh2_channel_flush_ex): flush a channel
     int flush() noexcept { return libssh2_channel_flush(checked("channel::flush")); }
 
     // libssh2_channel_flush_ex: flush a channel
     int flush_ex(int streamid) noexcept { return libssh2_channel_flush_ex(checked("channel::flush_ex"), streamid); }
 
-    // libssh2_channel_flush_stderr (macro for libssh2_channel_flush_ex): convenience macro for
-    // libssh2_channel_flush_ex(3) calls
+    // libssh2_channel_flush_stderr (macro for libssh2_channel_flush_ex): flush a channel
     int flush_stderr() noexcept { return libssh2_channel_flush_stderr(checked("channel::flush_stderr")); }
 
     // libssh2_channel_free: free all resources associated with a channel
@@ -817,8 +813,8 @@ public:
 #endif
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_channel_ignore_extended_data (macro for libssh2_channel_handle_extended_data): convenience macro for
-    // libssh2_channel_handle_extended_data(3) calls
+    // libssh2_channel_ignore_extended_data (macro for libssh2_channel_handle_extended_data): set extended data handling
+    // mode
     [[deprecated("DEPRECATED since 0.3.0. Use libssh2_channel_handle_extended_data2().")]] void ignore_extended_data(
         int ignore) noexcept {
         return libssh2_channel_ignore_extended_data(checked("channel::ignore_extended_data"), ignore);
@@ -845,7 +841,7 @@ public:
                                                static_cast<unsigned int>(message.size()));
     }
 
-    // libssh2_channel_read (macro for libssh2_channel_read_ex): convenience macro for libssh2_channel_read_ex(3) calls
+    // libssh2_channel_read (macro for libssh2_channel_read_ex): read data from a channel stream
     ssize_t read(char *buf, size_t buflen) noexcept {
         return libssh2_channel_read(checked("channel::read"), buf, buflen);
     }
@@ -863,8 +859,7 @@ public:
         return libssh2_channel_read_ex(checked("channel::read_ex"), stream_id, buf.data(), buf.size());
     }
 
-    // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex): convenience macro for libssh2_channel_read_ex(3)
-    // calls
+    // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex): read data from a channel stream
     ssize_t read_stderr(char *buf, size_t buflen) noexcept {
         return libssh2_channel_read_stderr(checked("channel::read_stderr"), buf, buflen);
     }
@@ -894,8 +889,7 @@ public:
     }
 #endif
 
-    // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex): convenience macro for
-    // libssh2_channel_request_pty_ex(3) calls
+    // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex)
     int request_pty(const char *term) noexcept {
         return libssh2_channel_request_pty_ex(checked("channel::request_pty"), term,
                                               static_cast<unsigned int>(std::strlen(term)), NULL, 0, LIBSSH2_TERM_WIDTH,
@@ -908,7 +902,7 @@ public:
                                               LIBSSH2_TERM_HEIGHT, LIBSSH2_TERM_WIDTH_PX, LIBSSH2_TERM_HEIGHT_PX);
     }
 
-    // libssh2_channel_request_pty_ex: short function description
+    // libssh2_channel_request_pty_ex
     int request_pty_ex(const char *term, unsigned int term_len, const char *modes, unsigned int modes_len, int width,
                        int height, int width_px, int height_px) noexcept {
         return libssh2_channel_request_pty_ex(checked("channel::request_pty_ex"), term, term_len, modes, modes_len,
@@ -921,8 +915,7 @@ public:
             static_cast<unsigned int>(modes.size()), width, height, width_px, height_px);
     }
 
-    // libssh2_channel_request_pty_size (macro for libssh2_channel_request_pty_size_ex): convenience macro for
-    // libssh2_channel_request_pty_size_ex(3) calls
+    // libssh2_channel_request_pty_size (macro for libssh2_channel_request_pty_size_ex)
     int request_pty_size(int width, int height) noexcept {
         return libssh2_channel_request_pty_size(checked("channel::request_pty_size"), width, height);
     }
@@ -941,8 +934,7 @@ public:
         return libssh2_channel_set_blocking(checked("channel::set_blocking"), blocking);
     }
 
-    // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex): convenience macro for libssh2_channel_setenv_ex(3)
-    // calls
+    // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex): set an environment variable on the channel
     int setenv(const char *varname, const char *value) noexcept {
         return libssh2_channel_setenv_ex(checked("channel::setenv"), varname,
                                          static_cast<unsigned int>(std::strlen(varname)), value,
@@ -966,13 +958,12 @@ public:
                                          static_cast<unsigned int>(value.size()));
     }
 
-    // libssh2_channel_shell (macro for libssh2_channel_process_startup): convenience macro for
-    // libssh2_channel_process_startup(3) calls
+    // libssh2_channel_shell (macro for libssh2_channel_process_startup): request a shell on a channel
     int shell() noexcept { return libssh2_channel_shell(checked("channel::shell")); }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_channel_signal (macro for libssh2_channel_signal_ex): convenience macro for libssh2_channel_signal_ex(3)
-    // calls (no man page in libssh2 1.11.0, 1.11.1)
+    // libssh2_channel_signal (macro for libssh2_channel_signal_ex): Send a signal to process previously opened on
+    // channel. (no man page in libssh2 1.11.0, 1.11.1)
     int signal(const char *signame) noexcept {
         return libssh2_channel_signal_ex(checked("channel::signal"), signame, std::strlen(signame));
     }
@@ -983,8 +974,8 @@ public:
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_channel_signal_ex: Send a signal to process previously opened on channel. (no man page in
-    // libssh2 1.11.0, 1.11.1)
+    // libssh2_channel_signal_ex: Send a signal to process previously opened on channel. (no man page in libssh2 1.11.0,
+    // 1.11.1)
     int signal_ex(const char *signame, size_t signame_len) noexcept {
         return libssh2_channel_signal_ex(checked("channel::signal_ex"), signame, signame_len);
     }
@@ -994,8 +985,7 @@ public:
     }
 #endif
 
-    // libssh2_channel_subsystem (macro for libssh2_channel_process_startup): convenience macro for
-    // libssh2_channel_process_startup(3) calls
+    // libssh2_channel_subsystem (macro for libssh2_channel_process_startup): request a shell on a channel
     int subsystem(const char *subsystem) noexcept {
         return libssh2_channel_process_startup(checked("channel::subsystem"), "subsystem", sizeof("subsystem") - 1,
                                                subsystem, static_cast<unsigned int>(std::strlen(subsystem)));
@@ -1012,8 +1002,7 @@ public:
     // libssh2_channel_wait_eof: wait for the remote to reply to an EOF request
     int wait_eof() noexcept { return libssh2_channel_wait_eof(checked("channel::wait_eof")); }
 
-    // libssh2_channel_window_read (macro for libssh2_channel_window_read_ex): convenience macro for
-    // libssh2_channel_window_read_ex(3) calls
+    // libssh2_channel_window_read (macro for libssh2_channel_window_read_ex): Check the status of the read window
     unsigned long window_read() noexcept { return libssh2_channel_window_read(checked("channel::window_read")); }
 
     // libssh2_channel_window_read_ex: Check the status of the read window
@@ -1021,8 +1010,7 @@ public:
         return libssh2_channel_window_read_ex(checked("channel::window_read_ex"), read_avail, window_size_initial);
     }
 
-    // libssh2_channel_window_write (macro for libssh2_channel_window_write_ex): convenience macro for
-    // libssh2_channel_window_write_ex(3) calls
+    // libssh2_channel_window_write (macro for libssh2_channel_window_write_ex): Check the status of the write window
     unsigned long window_write() noexcept { return libssh2_channel_window_write(checked("channel::window_write")); }
 
     // libssh2_channel_window_write_ex: Check the status of the write window
@@ -1030,7 +1018,7 @@ public:
         return libssh2_channel_window_write_ex(checked("channel::window_write_ex"), window_size_initial);
     }
 
-    // libssh2_channel_write (macro for libssh2_channel_write_ex): convenience macro for libssh2_channel_write_ex(3)
+    // libssh2_channel_write (macro for libssh2_channel_write_ex): write data to a channel stream blocking
     ssize_t write(const char *buf, size_t buflen) noexcept {
         return libssh2_channel_write(checked("channel::write"), buf, buflen);
     }
@@ -1048,8 +1036,7 @@ public:
         return libssh2_channel_write_ex(checked("channel::write_ex"), stream_id, buf.data(), buf.size());
     }
 
-    // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex): convenience macro for
-    // libssh2_channel_write_ex(3)
+    // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex): write data to a channel stream blocking
     ssize_t write_stderr(const char *buf, size_t buflen) noexcept {
         return libssh2_channel_write_stderr(checked("channel::write_stderr"), buf, buflen);
     }
@@ -1058,8 +1045,7 @@ public:
         return libssh2_channel_write_stderr(checked("channel::write_stderr"), buf.data(), buf.size());
     }
 
-    // libssh2_channel_x11_req (macro for libssh2_channel_x11_req_ex): convenience macro for
-    // libssh2_channel_x11_req_ex(3) calls
+    // libssh2_channel_x11_req (macro for libssh2_channel_x11_req_ex): request an X11 forwarding channel
     int x11_req(int screen_number) noexcept {
         return libssh2_channel_x11_req(checked("channel::x11_req"), screen_number);
     }
@@ -1088,8 +1074,8 @@ public:
                                                        int sport) noexcept;
 #endif
 
-    // libssh2_channel_direct_tcpip (macro for libssh2_channel_direct_tcpip_ex): convenience macro for
-    // libssh2_channel_direct_tcpip_ex(3) calls
+    // libssh2_channel_direct_tcpip (macro for libssh2_channel_direct_tcpip_ex): Tunnel a TCP connection through an SSH
+    // session
     [[nodiscard]] static LIBSSH2_CHANNEL *direct_tcpip(LIBSSH2_SESSION *session, const char *host, int port) noexcept {
         return libssh2_channel_direct_tcpip(session, host, port);
     }
@@ -1118,8 +1104,7 @@ public:
     static int forward_cancel(LIBSSH2_LISTENER *listener) noexcept { return libssh2_channel_forward_cancel(listener); }
     static int forward_cancel(listener &listener) noexcept;
 
-    // libssh2_channel_forward_listen (macro for libssh2_channel_forward_listen_ex): convenience macro for
-    // libssh2_channel_forward_listen_ex(3) calls
+    // libssh2_channel_forward_listen (macro for libssh2_channel_forward_listen_ex): listen to inbound connections
     [[nodiscard]] static LIBSSH2_LISTENER *forward_listen(LIBSSH2_SESSION *session, int port) noexcept {
         return libssh2_channel_forward_listen(session, port);
     }
@@ -1151,8 +1136,7 @@ public:
     [[nodiscard]] static channel open_ex(session &session, text_view channel_type, unsigned int window_size,
                                          unsigned int packet_size, text_view message) noexcept;
 
-    // libssh2_channel_open_session (macro for libssh2_channel_open_ex): convenience macro for
-    // libssh2_channel_open_ex(3) calls
+    // libssh2_channel_open_session (macro for libssh2_channel_open_ex): establish a generic session channel
     [[nodiscard]] static LIBSSH2_CHANNEL *open_session(LIBSSH2_SESSION *session) noexcept {
         return libssh2_channel_open_session(session);
     }
@@ -1229,7 +1213,7 @@ public:
     // libssh2_sftp_last_error: return the last SFTP-specific error code
     unsigned long last_error() noexcept { return libssh2_sftp_last_error(checked("sftp::last_error")); }
 
-    // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_stat_ex(3) calls
+    // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex): get status about an SFTP file
     int lstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::lstat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_LSTAT, attrs);
@@ -1240,7 +1224,7 @@ public:
                                     LIBSSH2_SFTP_LSTAT, attrs);
     }
 
-    // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex): convenience macro for libssh2_sftp_mkdir_ex(3) calls
+    // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex): create a directory on the remote file system
     int mkdir(const char *path, long mode) noexcept {
         return libssh2_sftp_mkdir_ex(checked("sftp::mkdir"), path, static_cast<unsigned int>(std::strlen(path)), mode);
     }
@@ -1259,7 +1243,7 @@ public:
                                      mode);
     }
 
-    // libssh2_sftp_open (macro for libssh2_sftp_open_ex): convenience macro for libssh2_sftp_open_ex(3) calls
+    // libssh2_sftp_open (macro for libssh2_sftp_open_ex): open filehandle for file on SFTP.
     [[nodiscard]] sftp_handle open(const char *filename, unsigned long flags, long mode) noexcept;
     // libssh2_sftp_open, taking filename as text_view
     [[nodiscard]] sftp_handle open(text_view filename, unsigned long flags, long mode) noexcept;
@@ -1280,7 +1264,7 @@ public:
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_sftp_open_r (macro for libssh2_sftp_open_ex_r): convenience macro for libssh2_sftp_open_ex_r(3) calls
+    // libssh2_sftp_open_r (macro for libssh2_sftp_open_ex_r): open filehandle for file on SFTP.
     [[nodiscard]] sftp_handle open_r(const char *filename, unsigned long flags, long mode,
                                      LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
     // libssh2_sftp_open_r, taking filename as text_view
@@ -1288,14 +1272,13 @@ public:
                                      LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 #endif
 
-    // libssh2_sftp_opendir (macro for libssh2_sftp_open_ex): convenience macro for libssh2_sftp_open_ex(3) calls
+    // libssh2_sftp_opendir (macro for libssh2_sftp_open_ex): open filehandle for file on SFTP.
     [[nodiscard]] sftp_handle opendir(const char *path) noexcept;
     // libssh2_sftp_opendir, taking path as text_view
     [[nodiscard]] sftp_handle opendir(text_view path) noexcept;
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01
-    // libssh2_sftp_posix_rename (macro for libssh2_sftp_posix_rename_ex): convenience macro for
-    // libssh2_sftp_posix_rename_ex(3) calls
+    // libssh2_sftp_posix_rename (macro for libssh2_sftp_posix_rename_ex): rename an SFTP file using POSIX semantics
     int posix_rename(const char *sourcefile, const char *destfile) noexcept {
         return libssh2_sftp_posix_rename_ex(checked("sftp::posix_rename"), sourcefile, std::strlen(sourcefile),
                                             destfile, std::strlen(destfile));
@@ -1321,7 +1304,7 @@ public:
     }
 #endif
 
-    // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
+    // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex): read or set a symbolic link
     int readlink(const char *path, char *target, unsigned int maxlen) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::readlink"), path, static_cast<unsigned int>(std::strlen(path)),
                                        target, maxlen, LIBSSH2_SFTP_READLINK);
@@ -1332,7 +1315,7 @@ public:
                                        target.data(), static_cast<unsigned int>(target.size()), LIBSSH2_SFTP_READLINK);
     }
 
-    // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
+    // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex): read or set a symbolic link
     int realpath(const char *path, char *target, unsigned int maxlen) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::realpath"), path, static_cast<unsigned int>(std::strlen(path)),
                                        target, maxlen, LIBSSH2_SFTP_REALPATH);
@@ -1343,8 +1326,7 @@ public:
                                        target.data(), static_cast<unsigned int>(target.size()), LIBSSH2_SFTP_REALPATH);
     }
 
-    // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex): convenience macro for libssh2_sftp_posix_rename_ex(3)
-    // calls
+    // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex): rename an SFTP file
     int rename(const char *sourcefile, const char *destfile) noexcept {
         return libssh2_sftp_rename_ex(
             checked("sftp::rename"), sourcefile, static_cast<unsigned int>(std::strlen(sourcefile)), destfile,
@@ -1372,7 +1354,7 @@ public:
                                       static_cast<unsigned int>(dest_filename.size()), flags);
     }
 
-    // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex): convenience macro for libssh2_sftp_rmdir_ex(3)
+    // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex): remove an SFTP directory
     int rmdir(const char *path) noexcept {
         return libssh2_sftp_rmdir_ex(checked("sftp::rmdir"), path, static_cast<unsigned int>(std::strlen(path)));
     }
@@ -1390,7 +1372,7 @@ public:
         return libssh2_sftp_rmdir_ex(checked("sftp::rmdir_ex"), path.data(), static_cast<unsigned int>(path.size()));
     }
 
-    // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_stat_ex(3) calls
+    // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex): get status about an SFTP file
     int setstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::setstat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_SETSTAT, attrs);
@@ -1414,7 +1396,7 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex): get status about an SFTP file
     int stat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::stat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_STAT, attrs);
@@ -1444,7 +1426,7 @@ public:
         return libssh2_sftp_statvfs(checked("sftp::statvfs"), path.data(), path.size(), st);
     }
 
-    // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
+    // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex): read or set a symbolic link
     int symlink(const char *orig, char *linkpath) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::symlink"), orig, static_cast<unsigned int>(std::strlen(orig)),
                                        linkpath, static_cast<unsigned int>(std::strlen(linkpath)),
@@ -1468,7 +1450,7 @@ public:
                                        target.data(), static_cast<unsigned int>(target.size()), link_type);
     }
 
-    // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex): convenience macro for libssh2_sftp_unlink_ex(3) calls
+    // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex): unlink an SFTP file
     int unlink(const char *filename) noexcept {
         return libssh2_sftp_unlink_ex(checked("sftp::unlink"), filename,
                                       static_cast<unsigned int>(std::strlen(filename)));
@@ -1489,8 +1471,7 @@ public:
                                       static_cast<unsigned int>(filename.size()));
     }
 
-    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
-    // calls
+    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): close filehandle
     static int close(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_close(handle); }
     static int close(sftp_handle &handle) noexcept;
 
@@ -1498,18 +1479,17 @@ public:
     static int close_handle(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_close_handle(handle); }
     static int close_handle(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
-    // calls
+    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): close filehandle
     static int closedir(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_closedir(handle); }
     static int closedir(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): get or set attributes on an SFTP file handle
     static int fsetstat(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fsetstat(handle, attrs);
     }
     static int fsetstat(sftp_handle &handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 
-    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): get or set attributes on an SFTP file handle
     static int fstat(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fstat(handle, attrs);
     }
@@ -1543,7 +1523,7 @@ public:
     // libssh2_sftp_read, taking buffer as span<char>
     static ssize_t read(sftp_handle &handle, span<char> buffer) noexcept;
 
-    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): convenience macro for libssh2_sftp_readdir_ex(3) calls
+    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): read directory data from an SFTP handle
     static int readdir(LIBSSH2_SFTP_HANDLE *handle, char *buffer, size_t buffer_maxlen,
                        LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir(handle, buffer, buffer_maxlen, attrs);
@@ -1564,7 +1544,7 @@ public:
     static int readdir_ex(sftp_handle &handle, span<char> buffer, span<char> longentry,
                           LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 
-    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): convenience macro for libssh2_sftp_seek64(3) calls
+    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): set the read/write position within a file
     static void rewind(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_rewind(handle); }
     static void rewind(sftp_handle &handle) noexcept;
 
@@ -1623,11 +1603,11 @@ public:
     // Takes ownership of handle, which belongs to parent.
     sftp_handle(sftp &parent, LIBSSH2_SFTP_HANDLE *handle) noexcept;
 
-    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
-    // calls Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then
-    // empty. On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build. Bounded as a
-    // destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT leaves the handle here, freed again
-    // by the destructor after the connection is cut.
+    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): close filehandle
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int close() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
@@ -1649,11 +1629,11 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
-    // calls Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then
-    // empty. On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build. Bounded as a
-    // destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT leaves the handle here, freed again
-    // by the destructor after the connection is cut.
+    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): close filehandle
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int closedir() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
@@ -1662,12 +1642,12 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): get or set attributes on an SFTP file handle
     int fsetstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fsetstat(checked("sftp_handle::fsetstat"), attrs);
     }
 
-    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): get or set attributes on an SFTP file handle
     int fstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fstat(checked("sftp_handle::fstat"), attrs);
     }
@@ -1694,7 +1674,7 @@ public:
         return libssh2_sftp_read(checked("sftp_handle::read"), buffer.data(), buffer.size());
     }
 
-    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): convenience macro for libssh2_sftp_readdir_ex(3) calls
+    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): read directory data from an SFTP handle
     int readdir(char *buffer, size_t buffer_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir(checked("sftp_handle::readdir"), buffer, buffer_maxlen, attrs);
     }
@@ -1715,7 +1695,7 @@ public:
                                        longentry.data(), longentry.size(), attrs);
     }
 
-    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): convenience macro for libssh2_sftp_seek64(3) calls
+    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): set the read/write position within a file
     void rewind() noexcept { return libssh2_sftp_rewind(checked("sftp_handle::rewind")); }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
@@ -1997,16 +1977,15 @@ public:
     // Takes ownership of handle, which belongs to parent.
     publickey(session &parent, LIBSSH2_PUBLICKEY *handle) noexcept;
 
-    // libssh2_publickey_add (macro for libssh2_publickey_add_ex): convenience macro for libssh2_publickey_add_ex(3)
-    // calls
+    // libssh2_publickey_add (macro for libssh2_publickey_add_ex): Add a public key entry
     int add(const unsigned char *name, const unsigned char *blob, unsigned long blob_len, char overwrite,
             unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept {
         return libssh2_publickey_add_ex(checked("publickey::add"), name,
                                         static_cast<unsigned long>(std::strlen(reinterpret_cast<const char *>(name))),
                                         blob, blob_len, overwrite, num_attrs, attrs);
     }
-    // libssh2_publickey_add, taking name as text_view; blob as span<const unsigned char>; attrs as span<const
-    // libssh2_publickey_attribute>
+    // libssh2_publickey_add, taking name as text_view; blob as span<const unsigned char>; attrs as
+    // span<const libssh2_publickey_attribute>
     int add(text_view name, span<const unsigned char> blob, char overwrite,
             span<const libssh2_publickey_attribute> attrs) noexcept {
         return libssh2_publickey_add_ex(checked("publickey::add"), reinterpret_cast<const unsigned char *>(name.data()),
@@ -2021,8 +2000,8 @@ public:
         return libssh2_publickey_add_ex(checked("publickey::add_ex"), name, name_len, blob, blob_len, overwrite,
                                         num_attrs, attrs);
     }
-    // libssh2_publickey_add_ex, taking name and blob as span<const unsigned char>; attrs as span<const
-    // libssh2_publickey_attribute>
+    // libssh2_publickey_add_ex, taking name and blob as span<const unsigned char>; attrs as
+    // span<const libssh2_publickey_attribute>
     int add_ex(span<const unsigned char> name, span<const unsigned char> blob, char overwrite,
                span<const libssh2_publickey_attribute> attrs) noexcept {
         return libssh2_publickey_add_ex(
@@ -2040,8 +2019,7 @@ public:
         return libssh2_publickey_list_free(checked("publickey::list_free"), pkey_list);
     }
 
-    // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex): convenience macro for
-    // libssh2_publickey_remove_ex(3) calls
+    // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex)
     int remove(const unsigned char *name, const unsigned char *blob, unsigned long blob_len) noexcept {
         return libssh2_publickey_remove_ex(
             checked("publickey::remove"), name,
@@ -2143,7 +2121,7 @@ inline const char *hash(::libssh2::session &session, int hash_type) noexcept {
 
 namespace keepalive {
 
-// libssh2_keepalive_config: short function description
+// libssh2_keepalive_config
 inline void config(LIBSSH2_SESSION *session, int want_reply, unsigned int interval_s) noexcept {
     return libssh2_keepalive_config(session, want_reply, interval_s);
 }
@@ -2151,7 +2129,7 @@ inline void config(::libssh2::session &session, int want_reply, unsigned int int
     return libssh2_keepalive_config(detail::access::checked(session, "keepalive::config"), want_reply, interval_s);
 }
 
-// libssh2_keepalive_send: short function description
+// libssh2_keepalive_send
 inline int send(LIBSSH2_SESSION *session, int *seconds_to_next) noexcept {
     return libssh2_keepalive_send(session, seconds_to_next);
 }
@@ -2202,7 +2180,7 @@ namespace scp {
 }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-// libssh2_scp_send (macro for libssh2_scp_send_ex): convenience macro for libssh2_scp_send_ex(3) calls
+// libssh2_scp_send (macro for libssh2_scp_send_ex): Send a file via SCP
 [[nodiscard]] inline LIBSSH2_CHANNEL *send(LIBSSH2_SESSION *session, const char *path, int mode, size_t size) noexcept {
     return libssh2_scp_send(session, path, mode, size);
 }
@@ -2297,8 +2275,7 @@ inline int banner(::libssh2::session &session, char **banner) noexcept {
 }
 #endif
 
-// libssh2_userauth_hostbased_fromfile (macro for libssh2_userauth_hostbased_fromfile_ex): convenience macro for
-// libssh2_userauth_hostbased_fromfile_ex(3) calls
+// libssh2_userauth_hostbased_fromfile (macro for libssh2_userauth_hostbased_fromfile_ex)
 inline int hostbased_fromfile(LIBSSH2_SESSION *session, const char *username, const char *pubkeyfile,
                               const char *privkeyfile, const char *passphrase, const char *hostname) noexcept {
     return libssh2_userauth_hostbased_fromfile_ex(session, username, static_cast<unsigned int>(std::strlen(username)),
@@ -2352,8 +2329,8 @@ inline int hostbased_fromfile_ex(::libssh2::session &session, text_view username
         static_cast<unsigned int>(local_username.size()));
 }
 
-// libssh2_userauth_keyboard_interactive (macro for libssh2_userauth_keyboard_interactive_ex): convenience macro for
-// libssh2_userauth_keyboard_interactive_ex(3) calls
+// libssh2_userauth_keyboard_interactive (macro for libssh2_userauth_keyboard_interactive_ex): authenticate a session
+// using keyboard-interactive authentication
 inline int keyboard_interactive(LIBSSH2_SESSION *session, const char *username,
                                 void (*response_callback)(const char *, int, const char *, int, int,
                                                           const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
@@ -2417,8 +2394,7 @@ inline char *list(::libssh2::session &session, text_view username) noexcept {
                                  static_cast<unsigned int>(username.size()));
 }
 
-// libssh2_userauth_password (macro for libssh2_userauth_password_ex): convenience macro for
-// libssh2_userauth_password_ex(3) calls
+// libssh2_userauth_password (macro for libssh2_userauth_password_ex): authenticate a session with username and password
 inline int password(LIBSSH2_SESSION *session, const char *username, const char *password) noexcept {
     return libssh2_userauth_password_ex(session, username, static_cast<unsigned int>(std::strlen(username)), password,
                                         static_cast<unsigned int>(std::strlen(password)), NULL);
@@ -2480,8 +2456,8 @@ inline int publickey(::libssh2::session &session, c_string username, span<const 
                                       pubkeydata.data(), pubkeydata.size(), sign_callback, abstract);
 }
 
-// libssh2_userauth_publickey_fromfile (macro for libssh2_userauth_publickey_fromfile_ex): convenience macro for
-// libssh2_userauth_publickey_fromfile_ex(3) calls
+// libssh2_userauth_publickey_fromfile (macro for libssh2_userauth_publickey_fromfile_ex): authenticate a session with a
+// public key, read from a file
 inline int publickey_fromfile(LIBSSH2_SESSION *session, const char *username, const char *pubkeyfile,
                               const char *privkeyfile, const char *passphrase) noexcept {
     return libssh2_userauth_publickey_fromfile_ex(session, username, static_cast<unsigned int>(std::strlen(username)),
@@ -2564,8 +2540,8 @@ inline int publickey_sk(::libssh2::session &session, const char *username, size_
                                          username_len, publickeydata, publickeydata_len, privkeyblob, privkeyblob_len,
                                          passphrase, sign_callback, abstract);
 }
-// libssh2_userauth_publickey_sk, taking username and privkeyblob as text_view; publickeydata as span<const unsigned
-// char>; passphrase as c_string
+// libssh2_userauth_publickey_sk, taking username and privkeyblob as text_view; publickeydata as
+// span<const unsigned char>; passphrase as c_string
 inline int publickey_sk(::libssh2::session &session, text_view username, span<const unsigned char> publickeydata,
                         text_view privkeyblob, c_string passphrase,
                         int (*sign_callback)(LIBSSH2_SESSION *, LIBSSH2_SK_SIG_INFO *, const unsigned char *, size_t,
