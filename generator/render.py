@@ -39,8 +39,8 @@ PER_SCOPE_OUTPUTS = {
 }
 
 
-SNIPPET_BEGIN = "// libssh2.hpp begins\n"
-SNIPPET_END = "\n// libssh2.hpp ends\n"
+SNIPPET_BEGIN = "// copied into the generated header from here\n"
+SNIPPET_END = "\n// copied up to here\n"
 
 
 def cpp_snippet(name: str) -> str:
@@ -102,7 +102,9 @@ def method_guards(binding: Binding) -> Dict[str, str]:
 def render(binding: Binding, command: str) -> Dict[str, str]:
     """Every output file's text, keyed by its path relative to the output directory."""
     env = environment()
-    context = dict(binding=binding, command=command, c_functions=c_functions(binding),
+    functions = c_functions(binding)
+    context = dict(binding=binding, command=command, c_functions=functions,
+                   descriptions={m.c_name: m.description for m in functions if m.description},
                    symbols={s.name: s for s in binding.symbols},
                    kinds={k.name: k for k in binding.callback_kinds},
                    method_guards=method_guards(binding),
