@@ -175,7 +175,8 @@ def test_the_rendered_class_and_its_flags_are_guarded_by_its_release():
     header = out["include/libssh2.hpp"]
     guard_line = "#if LIBSSH2_VERSION_NUM >= 0x010c00\n"
     assert guard_line + "class tunnel;\n#endif\n" in header
-    assert re.search(re.escape(guard_line) + r"// Owns a LIBSSH2_TUNNEL \*[^\n]*\n[^\n]*\nclass tunnel \{", header)
+    # The guard opens before the class's traits and stays open through the class.
+    assert re.search(re.escape(guard_line) + r"(?:(?!#endif)[\s\S])*?// Owns a LIBSSH2_TUNNEL \*[\s\S]*?\nclass tunnel [^\n]*\{", header)
     assert guard_line + "inline constexpr bool has_tunnel_init = true;\n#else\n" in header
     checks = out["tests/generated/api_checks.cpp"]
     assert "libssh2::tunnel &tunnel" in checks
