@@ -77,7 +77,9 @@ def _split(text: str, markdown: bool):
     if not dash:
         return None
     description = " ".join(description.split()).rstrip("\\").strip()
-    if description.upper() == "TODO":   # a placeholder page (libssh2_publickey_remove_ex)
+    # A placeholder page: "TODO" (libssh2_publickey_remove_ex), or the page template's own
+    # "short function description" (libssh2_keepalive_send, libssh2_channel_request_pty_ex).
+    if description.upper() == "TODO" or description.lower() == "short function description":
         description = ""
     return tuple(n.strip() for n in names.split(",") if n.strip()), description
 

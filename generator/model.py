@@ -66,6 +66,7 @@ class Function:
     releases: Tuple[str, ...] = ()       # versions that declare it in this form
     description: str = ""                # its man page's one-line description (releases.merge)
     undocumented_in: Tuple[str, ...] = ()  # releases that declare it but have no page for it
+    nodiscard: bool = False              # declared warn_unused_result (an attribute macro)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ class Macro:
     arg_types: Tuple[str, ...] = ()      # the target's parameter type at each call argument
     description: str = ""
     undocumented_in: Tuple[str, ...] = ()
+    arg_canonical: Tuple[str, ...] = ()  # arg_types with every typedef resolved: what releases compare
+    nodiscard: bool = False              # its target is declared warn_unused_result
+
+
+@dataclass(frozen=True)
+class OpaqueType:
+    """An incomplete struct typedef: LIBSSH2_X, a handle libssh2 makes and frees."""
+    name: str                # "LIBSSH2_CHANNEL"
+    availability: Availability = ALWAYS
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,7 @@ class Api:
     hidden_without_deprecated: Tuple[str, ...] = ()
     constants: Tuple[Constant, ...] = ()
     callbacks: Tuple[Callback, ...] = ()
+    opaque_types: Tuple[OpaqueType, ...] = ()  # incomplete LIBSSH2_* struct typedefs, header order
     warnings: Tuple[str, ...] = ()        # what the generator bound anyway, and how
     releases: Tuple["Release", ...] = ()  # merged: every release, oldest first
     # One release: name -> its man page's description (generator/manpages.py); None when the
@@ -181,6 +192,8 @@ class HandleClass:
     raw: str                 # e.g. "LIBSSH2_CHANNEL"
     release: str             # C function that frees it, e.g. "libssh2_channel_free"
     parent: str              # class whose node it keeps alive ("" for the session)
+    availability: Availability = ALWAYS  # inferred classes: the releases that declare the type
+    prefix: str = ""         # inferred classes: "libssh2_widget_", the functions that are its methods
 
 
 @dataclass(frozen=True)
@@ -236,6 +249,7 @@ class Method:
     views: Tuple[View, ...] = ()         # its convenience overload's views; () when it has none
     description: str = ""                # the C function's man page, one line
     undocumented_in: Tuple[str, ...] = ()  # releases without a man page for it
+    nodiscard: bool = False              # the C function is declared warn_unused_result
 
 
 @dataclass(frozen=True)
@@ -248,7 +262,15 @@ class Symbol:
     releases: Tuple[str, ...]            # versions that declare it
     bound_as: Tuple[str, ...]            # "scope::method" entries forwarding to it
     reason: str = ""                     # why it is not bound, when bound_as is empty
-    availability: Availability = ALWAYS
+    availability: Availability = ALWAYS  # where some form of it is declared, when that is one range
+    # Where each form is declared: has_* is true where any is (forms may differ in when
+    # LIBSSH2_NO_DEPRECATED hides them, so one Availability cannot always say it).
+    forms: Tuple[Availability, ...] = ()
+
+    @property
+    def declared(self) -> Tuple[Availability, ...]:
+        """Where some form of it is declared: its forms' availabilities."""
+        return self.forms or (self.availability,)
 
     @property
     def flag(self) -> str:
@@ -297,6 +319,9 @@ class Binding:
     enumerators: Tuple[Enumerator, ...] = field(default=())
     callback_kinds: Tuple[CallbackKind, ...] = field(default=())
     warnings: Tuple[str, ...] = field(default=())  # what the generator bound anyway, and how
+    # Every incomplete LIBSSH2_* type, owned by a class or not: a pointer to one is an object,
+    # never an array (no span<> view).
+    opaque_types: Tuple[str, ...] = field(default=())
 
     @property
     def handle_classes(self) -> Tuple[HandleClass, ...]:

@@ -13,7 +13,7 @@ import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .model import Api, Callback, Constant, Function, GeneratorError, Macro, Param, Unbound
+from .model import Api, Callback, Constant, Function, GeneratorError, Macro, OpaqueType, Param, Unbound
 
 HEADERS = ("libssh2.h", "libssh2_sftp.h", "libssh2_publickey.h")
 
@@ -136,13 +136,29 @@ def parse_api(include_dir: str, extra_args: Sequence[str] = (),
             not_calls.append(Unbound(raw.name, "macro", str(exc).split(": ", 1)[-1]))
             warnings.append(f"{exc}; not bound")
     constants, callbacks = _probe(parse, includes, macro_defs, own, tu)
-    return Api(version=version, version_num=version_num,
+    return Api(version=version, version_num=version_num, opaque_types=_opaque_types(tu, own),
                functions=tuple(sorted(functions.values(), key=lambda f: f.name)),
                macros=tuple(sorted(macros, key=lambda m: m.name)),
                not_calls=tuple(sorted(not_calls, key=lambda u: u.name)),
                not_api=tuple(sorted(not_api.values(), key=lambda u: u.name)),
                constants=constants, callbacks=callbacks,
                warnings=tuple(f"libssh2 {version}: {w}" for w in warnings))
+
+
+def _opaque_types(tu, own) -> Tuple[OpaqueType, ...]:
+    """The LIBSSH2_* typedefs of a struct the headers never define, in header order: the
+    handles libssh2 makes and frees (LIBSSH2_SESSION, LIBSSH2_CHANNEL, ...)."""
+    out: Dict[str, OpaqueType] = {}
+    for cursor in tu.cursor.get_children():
+        location = cursor.location
+        if cursor.kind != ci.CursorKind.TYPEDEF_DECL or location.file is None or \
+                os.path.realpath(location.file.name) not in own or not cursor.spelling.startswith("LIBSSH2_"):
+            continue
+        record = cursor.underlying_typedef_type.get_canonical()
+        declaration = record.get_declaration()
+        if record.kind == ci.TypeKind.RECORD and declaration.get_definition() is None:
+            out.setdefault(cursor.spelling, OpaqueType(cursor.spelling))
+    return tuple(out.values())
 
 
 _CONSTANT = re.compile(r"LIBSSH2_(ERROR|FX|CALLBACK)_\w+")
@@ -305,9 +321,12 @@ def _deprecation(cursor, tokens: List[str], sources: _Sources) -> str:
 
 def _function(cursor, tokens: List[str], sources: _Sources) -> Function:
     params = tuple(_param(cursor.spelling, i, p, tokens) for i, p in enumerate(cursor.get_arguments()))
+    # An attribute macro libssh2 may add (LIBSSH2_WARN_UNUSED_RESULT): only what it means is
+    # kept; any other attribute is left to the C declaration.
+    nodiscard = any(c.kind == ci.CursorKind.WARN_UNUSED_RESULT_ATTR for c in cursor.get_children())
     return Function(name=cursor.spelling, result=cursor.result_type.spelling, params=params,
                     header=os.path.basename(cursor.location.file.name),
-                    deprecated=_deprecation(cursor, tokens, sources))
+                    deprecated=_deprecation(cursor, tokens, sources), nodiscard=nodiscard)
 
 
 def _param(function: str, index: int, cursor, function_tokens: List[str]) -> Param:
@@ -489,5 +508,7 @@ def _resolve_macro(raw: _RawMacro, raw_macros: Dict[str, _RawMacro],
         params.append(dataclasses.replace(p, name=name))
     return Macro(name=raw.name, params=tuple(params), target=callee, call_args=args,
                  arg_types=tuple(p.type for p in target.params),
+                 arg_canonical=tuple(p.canonical or p.type for p in target.params),
+                 nodiscard=target.nodiscard,
                  result=target.result, header=raw.header,
                  deprecated=raw.deprecated or target.deprecated)

@@ -2,10 +2,12 @@
 
 Knows nothing of C++. Releases are compared on meaning, not spelling: a function's form is
 its parameters' canonical types (names and typedef spellings may change freely), a macro's
-is its call structure (whitespace, parentheses and the casts libssh2 adds around strlen()
-may change freely), a constant's is its value, a callback type's is its canonical
-signature. A symbol whose form changes becomes one entry per form, each available in the
-releases that declare it so; their availabilities are complementary.
+is its call structure and the canonical type of each argument it passes (whitespace,
+parentheses and a cast of strlen() to the very type it is passed as may change freely; a
+cast to another type, or a length retyped, is a new form), a constant's is its value, a
+callback type's is its canonical signature, an opaque type's is its name. A symbol whose
+form changes becomes one entry per form, each available in the releases that declare it
+so; their availabilities are complementary.
 
 A development snapshot (LIBSSH2_VERSION "1.11.2_DEV") may share the last release's
 LIBSSH2_VERSION_NUM. What it adds is then guarded by the next number, so it stays hidden
@@ -46,6 +48,7 @@ def merge(apis: Sequence[Api]) -> Api:
                not_api=forms("not_api", lambda u: (u.name, u.kind)),
                constants=forms("constants", lambda c: (c.name, c.value)),
                callbacks=forms("callbacks", callback_form),
+               opaque_types=forms("opaque_types", lambda o: o.name),
                warnings=tuple(warnings), releases=tuple(releases))
 
 
@@ -103,6 +106,9 @@ def _deprecations_wait_for_the_number(ordered: Sequence[Api], releases: Sequence
     for index in range(1, len(out)):
         if releases[index].since_num == releases[index].version_num:
             continue
+        # Once a later release bumps the number, what the snapshot deprecates is guarded by
+        # that release's own form: nothing waits any more, and nothing is worth a warning.
+        bumped = any(r.version_num > releases[index].version_num for r in releases[index + 1:])
         sibling = out[index - 1]
         before = {s.name: s for s in sibling.functions + sibling.macros}
         notes = []
@@ -111,9 +117,10 @@ def _deprecations_wait_for_the_number(ordered: Sequence[Api], releases: Sequence
             old = before.get(symbol.name)
             if old is None or bool(old.deprecated) == bool(symbol.deprecated):
                 return symbol
-            notes.append(f"{symbol.name}: libssh2 {out[index].version} "
-                         f"{'deprecates' if symbol.deprecated else 'undeprecates'} it; "
-                         f"taken over once libssh2 bumps LIBSSH2_VERSION_NUM past 0x{sibling.version_num:06x}")
+            if not bumped:
+                notes.append(f"{symbol.name}: libssh2 {out[index].version} "
+                             f"{'deprecates' if symbol.deprecated else 'undeprecates'} it; "
+                             f"taken over once libssh2 bumps LIBSSH2_VERSION_NUM past 0x{sibling.version_num:06x}")
             return dataclasses.replace(symbol, deprecated=old.deprecated)
         api = out[index]
         out[index] = dataclasses.replace(
@@ -129,22 +136,35 @@ def function_form(f: Function) -> tuple:
 
 
 def macro_form(m: Macro) -> tuple:
+    """A macro's form: what it calls, with which argument types, and how."""
+    names = [p.name for p in m.params]
+    passed = m.arg_canonical or m.arg_types
+    spelled = m.arg_types or passed
     return (m.name, m.target, _normal(m.result), tuple(p.canonical or p.type for p in m.params),
-            tuple(call_structure(a, [p.name for p in m.params]) for a in m.call_args), bool(m.deprecated))
+            tuple(_normal(t) for t in passed),
+            tuple(call_structure(a, names, (spelled[i], passed[i]) if i < len(passed) else ())
+                  for i, a in enumerate(m.call_args)),
+            bool(m.deprecated))
 
 
 def callback_form(c: Callback) -> tuple:
     return (c.name, _normal(c.result), tuple(p.canonical or p.type for p in c.params))
 
 
-def call_structure(arg: str, params: Sequence[str] = ()) -> str:
+def call_structure(arg: str, params: Sequence[str] = (), passed_as: Sequence[str] = ()) -> str:
     """A macro argument without what does not change its meaning: whitespace, parentheses
-    around a name, a cast in front of strlen() ("(unsigned int)strlen(path)"), and the
-    names of the macro's parameters (each becomes its position: "strlen(@1)")."""
+    around a name, a cast in front of strlen() to the type the argument is passed as anyway
+    (passed_as: its spellings, e.g. ("unsigned int",); "(unsigned int)strlen(path)" passed
+    as an unsigned int), and the names of the macro's parameters (each becomes its position:
+    "strlen(@1)"). A cast to another type stays: it changes what is passed."""
     positions = {name: f"@{i}" for i, name in enumerate(params)}
     text = re.sub(r"\b[A-Za-z_]\w*\b", lambda m: positions.get(m.group(0), m.group(0)), arg)
+    same = {t.replace(" ", "") for t in passed_as}
+
+    def redundant_cast(match):
+        return "" if match.group(1).replace(" ", "") in same else match.group(0)
+    text = re.sub(r"\(\s*((?:unsigned|signed|int|long|size_t|\s)+?)\s*\)\s*(?=strlen\s*\()", redundant_cast, text)
     text = re.sub(r"\s+", "", text)
-    text = re.sub(r"\((?:unsigned|signed|int|long|size_t|\s)+\)(?=strlen\()", "", text.replace(" ", ""))
     previous = None
     while previous != text:
         previous = text

@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence
 
 from .error_texts import enumerator_sentence, error_values
 from .model import Binding, GeneratorError, Method
-from .spelling import FILTERS, TESTS
+from .spelling import FILTERS, TESTS, guard
 
 try:
     import jinja2
@@ -39,8 +39,8 @@ PER_SCOPE_OUTPUTS = {
 }
 
 
-SNIPPET_BEGIN = "// libssh2.hpp begins\n"
-SNIPPET_END = "\n// libssh2.hpp ends\n"
+SNIPPET_BEGIN = "// copied into the generated header from here\n"
+SNIPPET_END = "\n// copied up to here\n"
 
 
 def cpp_snippet(name: str) -> str:
@@ -81,12 +81,33 @@ def c_functions(binding: Binding) -> List[Method]:
     return sorted(seen.values(), key=lambda m: (m.c_name, m.availability.since))
 
 
+def method_guards(binding: Binding) -> Dict[str, str]:
+    """C symbol -> the condition under which libssh2.hpp declares some method forwarding to
+    it (each method's guard and its class's; "" where one always is), for api_checks.cpp's
+    proof of the has_* flags."""
+    found: Dict[str, List[str]] = {}
+    scoped = [(scope.handle, m) for scope in binding.classes + binding.namespaces
+              for m in scope.instance_methods + scope.static_methods]
+    for handle, m in scoped + [(None, m) for m in binding.free_functions]:
+        conditions = list(dict.fromkeys(c for c in (guard(handle.availability) if handle else "",
+                                                     guard(m.availability)) if c))
+        condition = " && ".join(f"({c})" for c in conditions) if len(conditions) > 1 else "".join(conditions)
+        guards = found.setdefault(m.c_name, [])
+        if condition not in guards:
+            guards.append(condition)
+    return {name: "" if "" in guards else guards[0] if len(guards) == 1 else " || ".join(f"({c})" for c in guards)
+            for name, guards in found.items()}
+
+
 def render(binding: Binding, command: str) -> Dict[str, str]:
     """Every output file's text, keyed by its path relative to the output directory."""
     env = environment()
-    context = dict(binding=binding, command=command, c_functions=c_functions(binding),
+    functions = c_functions(binding)
+    context = dict(binding=binding, command=command, c_functions=functions,
+                   descriptions={m.c_name: m.description for m in functions if m.description},
                    symbols={s.name: s for s in binding.symbols},
                    kinds={k.name: k for k in binding.callback_kinds},
+                   method_guards=method_guards(binding),
                    error_values=error_values(binding.enumerators))
     outputs = {path: env.get_template(template).render(**context) for template, path in OUTPUTS.items()}
     for template, pattern in PER_SCOPE_OUTPUTS.items():

@@ -6,6 +6,8 @@ than seen only as a diff in a generated header.
 """
 from __future__ import annotations
 
+import re
+import textwrap
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional
 
 from .model import Availability, CallbackKind, Method, Param, View
@@ -84,15 +86,45 @@ def _cast(size: str, length_type: str) -> str:
     return size if length_type in ("size_t", "std::size_t") else f"static_cast<{length_type}>({size})"
 
 
-def about(m: Method) -> str:
+def about(m: Method, descriptions: Optional[Dict[str, str]] = None) -> str:
     """What the man pages say a method's C function does, for its comment: the description,
-    and the releases that have no page for it ("" when nothing is known)."""
+    and the releases that have no page for it ("" when nothing is known). A macro's is its
+    target's (descriptions: C function -> description), never its own page's "convenience
+    macro for libssh2_x_ex(3) calls"."""
+    description = m.description
+    if m.is_macro:
+        description = (descriptions or {}).get(m.target, "")
+        if not description and not m.description.lower().startswith("convenience macro"):
+            description = m.description
     missing = ""
     if m.undocumented_in:
         missing = f"no man page in libssh2 {', '.join(m.undocumented_in)}"
-    if m.description and missing:
-        return f"{m.description} ({missing})"
-    return m.description or missing
+    if description and missing:
+        return f"{description} ({missing})"
+    return description or missing
+
+
+def doc_text(m: Method, descriptions: Optional[Dict[str, str]] = None) -> str:
+    """The text of the comment above a method: the C function or macro it forwards to, and
+    what it does: "libssh2_channel_read (macro for libssh2_channel_read_ex): read data..."."""
+    text = m.c_name + (f" (macro for {m.target})" if m.is_macro else "")
+    description = about(m, descriptions)
+    return f"{text}: {description}" if description else text
+
+
+COLUMN_LIMIT = 120   # .clang-format's ColumnLimit
+
+
+def comment(text: str, indent: int = 0) -> str:
+    """text as // lines that fit the column limit at this indent, the first without its indent
+    (the template puts it). clang-format then has no line to reflow: its reflow joins a broken
+    line's end with the next comment line, merging two comments into one sentence."""
+    kept = re.sub(r"<[^<>]*>", lambda t: t.group(0).replace(" ", _NO_BREAK), text)   # span<const char>
+    lines = textwrap.wrap(kept, COLUMN_LIMIT - indent - 3, break_long_words=False, break_on_hyphens=False) or [""]
+    return ("\n" + " " * indent).join("// " + line.replace(_NO_BREAK, " ") for line in lines)
+
+
+_NO_BREAK = "\u00a0"
 
 
 def view_type(v: View) -> str:
@@ -153,11 +185,16 @@ def view_summary(m: Method) -> str:
     return "; ".join(parts)
 
 
-def view_call(m: Method, receiver: str = "") -> str:
+def view_doc_text(m: Method) -> str:
+    """The text of the comment above a convenience overload: "libssh2_x, taking path as c_string"."""
+    return f"{m.c_name}, taking {view_summary(m)}"
+
+
+def view_call(m: Method, receiver: str = "", replace: Optional[Dict[str, str]] = None) -> str:
     """The C call of a method's convenience overload: each view passed as the pointer (and
-    length) it stands for."""
+    length) it stands for; `replace` as c_call's, for the parameters that are no view."""
     params = {p.name: p for p in m.params}
-    replace: Dict[str, str] = {}
+    replace = dict(replace or {})
     sizes: Dict[str, str] = {}
     for v in m.views:
         pointer = params[v.pointer]
@@ -206,21 +243,88 @@ def callable_params(kind: CallbackKind) -> List[Param]:
     return [p for p in kind.callback.params if p is not kind.state_param and p != kind.state_param]
 
 
-def callable_overload_params(m: Method) -> str:
+def callable_overload_params(m: Method, with_views: bool = False) -> str:
     """The parameters of a method's callable overload after the session: the callback becomes
-    `Callable &&`, and the parameter that carried the caller's state is gone."""
-    return ", ".join(f"Callable &&{p.name}" if p.name == m.callable_param else param_decl(p)
-                     for p in m.params if p.name != m.state_arg)
+    `Callable &&`, and the parameter that carried the caller's state is gone; with_views:
+    each view in place of its pointer and length, as view_params has them."""
+    by_pointer = {v.pointer: v for v in m.views} if with_views else {}
+    lengths = {v.length for v in m.views if v.length} if with_views else set()
+
+    def decl(p: Param) -> str:
+        if p.name == m.callable_param:
+            return f"Callable &&{p.name}"
+        if p.name in by_pointer:
+            return f"{view_type(by_pointer[p.name])} {p.name}"
+        return param_decl(p)
+    return ", ".join(decl(p) for p in m.params if p.name != m.state_arg and p.name not in lengths)
+
+
+def callable_call(m: Method, kind: CallbackKind, receiver: str, with_views: bool = False) -> str:
+    """The C call of a method's callable overload: the trampoline for the callable, the
+    binding's state for the caller's, and with_views, each view as its pointer and length."""
+    args = trampoline_args(m, kind)
+    return view_call(m, receiver, args) if with_views else c_call(m, receiver, args)
 
 
 def trampoline_args(m: Method, kind: CallbackKind) -> Dict[str, str]:
     """What a callable overload passes instead of the user's arguments: the trampoline, and
     the binding's state where the caller's state would go."""
-    args = {m.callable_param: f"&detail::{kind.name}_trampoline"}
+    args = {m.callable_param: f"&detail::{trampoline(kind)}"}
     if m.state_arg:
         state = next(p for p in m.params if p.name == m.state_arg)
         args[m.state_arg] = "&state_pointer" if state.type.replace(" ", "").endswith("**") else "state_pointer"
     return args
+
+
+def trampoline(kind: CallbackKind) -> str:
+    """The name of the C function the binding installs for a callback kind: "debug_trampoline"."""
+    return f"{kind.name}_trampoline"
+
+
+def is_pointer(ctype: str) -> bool:
+    """Whether a C type, as the model spells it, is a pointer (a function pointer included)."""
+    return ctype.replace(" ", "").endswith("*") or "(*)" in ctype
+
+
+def failure_value(ctype: str, error: str) -> str:
+    """What a function returning ctype returns to say it failed: nullptr for a pointer, else
+    error (an int's LIBSSH2_ERROR_* or -1)."""
+    return "nullptr" if is_pointer(ctype) else error
+
+
+def state_value(kind: CallbackKind) -> str:
+    """The expression a trampoline finds the binding's state in: what the void ** slot
+    libssh2 hands back points to ("*abstract"), or the void * context itself ("context")."""
+    p = kind.state_param
+    return f"*{p.name}" if p.type.replace(" ", "").endswith("**") else p.name
+
+
+def receiver_node(m: Method) -> str:
+    """The node of the wrapper a static method takes as its receiver."""
+    return f"detail::access::node_of({m.receiver.name})"
+
+
+def receiver_handle(m: Method) -> str:
+    """The raw handle of the wrapper a static method takes as its receiver, unchecked."""
+    return f"{m.receiver.name}.get()"
+
+
+def qualified(name: str, scope: str = "") -> str:
+    """A name in the binding's namespace: "libssh2::channel::open_session", "libssh2::init"."""
+    return "::".join(["libssh2"] + ([scope] if scope else []) + [name])
+
+
+def pointer_result(m: Method, wrapped: bool) -> str:
+    """The result type of a pointer to a method: the owning class where the overload taking
+    wrappers returns one (wrapped), else the C result."""
+    return qualified(m.returns_class) if wrapped and m.returns_class else m.result
+
+
+def view_check_args(m: Method, first: str = "") -> str:
+    """The arguments of a compile check of a convenience overload: first (the receiver), then
+    view_test_args."""
+    rest = view_test_args(m)
+    return ", ".join(a for a in (first, rest) if a)
 
 
 def checked_handle(m: Method, scope: str) -> str:
@@ -259,6 +363,15 @@ def guard(a: Availability) -> str:
     if len(conds) == 1 and conds[0].startswith("("):
         return conds[0][1:-1]
     return " && ".join(conds)
+
+
+def guard_any(availabilities: Iterable[Availability]) -> str:
+    """The condition under which any of several availabilities holds; "" if one always does."""
+    conditions = [guard(a) for a in availabilities]
+    if not conditions or "" in conditions:
+        return ""
+    unique = list(dict.fromkeys(conditions))
+    return unique[0] if len(unique) == 1 else " || ".join(f"({c})" for c in unique)
 
 
 def complementary(first: Availability, second: Availability) -> bool:
@@ -324,11 +437,14 @@ def result_or_class(m: Method) -> str:
 
 FILTERS = {f.__name__: f for f in (declare, param_decl, param_type, params_to_c, param_types,
                                    arg_names, c_call, guard, guard_open, guard_close, cxx_string,
-                                   md_cell, version_hex, result_or_class, guarded, c_param_types,
+                                   md_cell, version_hex, result_or_class, guarded, c_param_types, guard_any,
                                    value_args, wrapper_receiver, wrapper_call, adopt, callable_params,
-                                   callable_overload_params, trampoline_args, checked_handle,
+                                   callable_overload_params, callable_call, trampoline_args, checked_handle,
                                    wrapper_handle, view_type, view_params, view_call,
-                                   view_arg_names, view_summary, view_test_args, about)}
+                                   view_arg_names, view_summary, view_test_args, about, doc_text, view_doc_text, trampoline,
+                                   failure_value, state_value, receiver_node, receiver_handle,
+                                   qualified, pointer_result, view_check_args,
+                                   comment)}
 def factory_or_receiver(m: Method) -> bool:
     """A static method defined out of its class: it takes a wrapper or returns one."""
     return bool(m.receiver or m.returns_class)

@@ -104,8 +104,9 @@ def _scope_with_views(scope: Scope, handles: FrozenSet[str]) -> Scope:
 
 
 def add_views(binding: Binding) -> Binding:
-    """The binding with each method's views set."""
-    handles = frozenset(h.raw for h in binding.handle_classes)
+    """The binding with each method's views set. A pointer to any opaque type (owned by a
+    class or not) is an object, never an array of an incomplete type."""
+    handles = frozenset(h.raw for h in binding.handle_classes) | frozenset(binding.opaque_types)
     return dataclasses.replace(binding,
                                classes=tuple(_scope_with_views(s, handles) for s in binding.classes),
                                namespaces=tuple(_scope_with_views(s, handles) for s in binding.namespaces),

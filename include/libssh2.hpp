@@ -269,7 +269,7 @@ struct access {
     // A new wrapper owning handle (or borrowing it, if !owned) that keeps parent alive.
     template <class T, class Raw>
     static T make(node *parent, Raw *handle, bool owned) noexcept {
-        return T(owned_node{adopt(parent, session_of(parent, handle), handle, owned ? &T::free_handle : nullptr)});
+        return T(owned_node{adopt(parent, session_of(parent, handle), handle, owned ? &T::traits::free : nullptr)});
     }
 
     // A session is its own session; every other handle belongs to its parent's.
@@ -280,6 +280,90 @@ struct access {
     static LIBSSH2_SESSION *session_of(node *parent, Raw *) noexcept {
         return parent ? parent->session : nullptr;
     }
+};
+
+// What every handle class of <libssh2.hpp> derives from: one reference to the node of a
+// handle, moved and dropped here once for all of them, as Vulkan-Hpp's UniqueHandle does.
+// The per-type part is Traits, a small struct the generator writes per class:
+//   struct channel_traits {
+//       using raw = LIBSSH2_CHANNEL;                                   // the handle type
+//       static void free(void *handle, node *context) noexcept;        // frees one
+//   };
+// A derived class adds the libssh2 methods, its constructors from a parent and a raw
+// handle, and `friend struct detail::access` (for its owned_node constructor). It holds
+// nothing else: sizeof(channel) == sizeof(void *).
+template <class Traits>
+class owner {
+public:
+    using traits = Traits;
+    using raw = typename Traits::raw;
+
+    // The raw handle, still owned by this object; null when empty or freed along with its parent.
+    raw *get() const noexcept { return node_ ? static_cast<raw *>(node_->handle) : nullptr; }
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
+    raw *release() noexcept {
+        raw *handle = get();
+        release_children(node_);
+        if (node_) node_->free_handle = nullptr;
+        drop(node_);
+        node_ = nullptr;
+        return handle;
+    }
+    explicit operator bool() const noexcept { return get() != nullptr; }
+
+protected:
+    // Protected: an owner is only ever a handle class's base, never an object of its own
+    // (so no handle class can be sliced into one). Move-only.
+    owner() noexcept = default;
+    explicit owner(owned_node node) noexcept : node_(node.value) {}
+    owner(owner &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+    owner &operator=(owner &&other) noexcept {
+        if (this != &other) {
+            drop(node_);
+            node_ = other.node_;
+            other.node_ = nullptr;
+        }
+        return *this;
+    }
+    owner(const owner &) = delete;
+    owner &operator=(const owner &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+    ~owner() { drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
+    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
+    raw *checked(const char *method) const noexcept {
+        (void)method;
+#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
+        return static_cast<raw *>(node_->handle);
+#else
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        return get();
+#endif
+    }
+
+    // After an explicit free: marks the node freed and lets it go.
+    void forget() noexcept {
+        if (node_) node_->handle = nullptr;
+        drop(node_);
+        node_ = nullptr;
+    }
+
+    node *node_ = nullptr;
+
+private:
+    friend struct access;
 };
 
 }  // namespace detail
@@ -388,39 +472,25 @@ class publickey;
 struct errors_layer;     // <libssh2/errors.hpp>
 struct callbacks_layer;  // <libssh2/callbacks.hpp>
 
-// Owns a LIBSSH2_SESSION *, freed with libssh2_session_free when the last owner is gone. Move-only.
-class session {
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_SESSION *, freed by libssh2_session_free.
+struct session_traits {
+    using raw = LIBSSH2_SESSION;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(
+            context, [handle] { return libssh2_session_free(static_cast<LIBSSH2_SESSION *>(handle)); }, true);
+    }
+};
+}  // namespace detail
+
+// Owns a LIBSSH2_SESSION *, freed with libssh2_session_free when the last owner is gone.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class session : public detail::owner<detail::session_traits> {
 public:
     session() noexcept = default;
     // Takes ownership of handle.
     explicit session(LIBSSH2_SESSION *handle) noexcept
-        : session(detail::owned_node{detail::adopt(nullptr, handle, handle, &free_handle)}) {}
-    session(session &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    session &operator=(session &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    session(const session &) = delete;
-    session &operator=(const session &) = delete;
-    ~session() { detail::drop(node_); }
-
-    // The raw handle, still owned by this object; null when empty.
-    LIBSSH2_SESSION *get() const noexcept { return node_ ? static_cast<LIBSSH2_SESSION *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_SESSION *release() noexcept {
-        LIBSSH2_SESSION *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
+        : session(detail::owned_node{detail::adopt(nullptr, handle, handle, &traits::free)}) {}
 
     // libssh2_session_abstract: return a pointer to a session's abstract pointer
     void **abstract() noexcept {
@@ -462,8 +532,7 @@ public:
     }
 #endif
 
-    // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex): convenience macro for
-    // libssh2_session_disconnect_ex(3) calls
+    // libssh2_session_disconnect (macro for libssh2_session_disconnect_ex): terminate transport layer
     int disconnect(const char *description) noexcept {
         return libssh2_session_disconnect(checked("session::disconnect"), description);
     }
@@ -605,7 +674,7 @@ public:
     // libssh2_session_get_timeout: get the timeout for blocking functions
     long timeout() noexcept { return libssh2_session_get_timeout(checked("session::timeout")); }
 
-    // libssh2_session_init (macro for libssh2_session_init_ex): convenience macro for libssh2_session_init_ex(3) calls
+    // libssh2_session_init (macro for libssh2_session_init_ex): initializes an SSH session object
     [[nodiscard]] static session init() noexcept;
 
     // libssh2_session_init_ex: initializes an SSH session object
@@ -654,70 +723,27 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_SESSION *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_SESSION *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit session(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(
-            context, [handle] { return libssh2_session_free(static_cast<LIBSSH2_SESSION *>(handle)); }, true);
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit session(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_CHANNEL *, freed by libssh2_channel_free.
+struct channel_traits {
+    using raw = LIBSSH2_CHANNEL;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context, [handle] { return libssh2_channel_free(static_cast<LIBSSH2_CHANNEL *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_CHANNEL *, freed with libssh2_channel_free when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class channel {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class channel : public detail::owner<detail::channel_traits> {
 public:
     channel() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     channel(session &parent, LIBSSH2_CHANNEL *handle) noexcept;
-    channel(channel &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    channel &operator=(channel &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    channel(const channel &) = delete;
-    channel &operator=(const channel &) = delete;
-    ~channel() { detail::drop(node_); }
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_CHANNEL *get() const noexcept { return node_ ? static_cast<LIBSSH2_CHANNEL *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_CHANNEL *release() noexcept {
-        LIBSSH2_CHANNEL *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_channel_close: close a channel
     int close() noexcept { return libssh2_channel_close(checked("channel::close")); }
@@ -725,8 +751,7 @@ public:
     // libssh2_channel_eof: check a channel's EOF status
     int eof() noexcept { return libssh2_channel_eof(checked("channel::eof")); }
 
-    // libssh2_channel_exec (macro for libssh2_channel_process_startup): convenience macro for
-    // libssh2_channel_process_startup(3) calls
+    // libssh2_channel_exec (macro for libssh2_channel_process_startup): request a shell on a channel
     int exec(const char *command) noexcept {
         return libssh2_channel_process_startup(checked("channel::exec"), "exec", sizeof("exec") - 1, command,
                                                static_cast<unsigned int>(std::strlen(command)));
@@ -737,15 +762,13 @@ public:
                                                static_cast<unsigned int>(command.size()));
     }
 
-    // libssh2_channel_flush (macro for libssh2_channel_flush_ex): convenience macro for libssh2_channel_flush_ex(3)
-    // calls
+    // libssh2_channel_flush (macro for libssh2_channel_flush_ex): flush a channel
     int flush() noexcept { return libssh2_channel_flush(checked("channel::flush")); }
 
     // libssh2_channel_flush_ex: flush a channel
     int flush_ex(int streamid) noexcept { return libssh2_channel_flush_ex(checked("channel::flush_ex"), streamid); }
 
-    // libssh2_channel_flush_stderr (macro for libssh2_channel_flush_ex): convenience macro for
-    // libssh2_channel_flush_ex(3) calls
+    // libssh2_channel_flush_stderr (macro for libssh2_channel_flush_ex): flush a channel
     int flush_stderr() noexcept { return libssh2_channel_flush_stderr(checked("channel::flush_stderr")); }
 
     // libssh2_channel_free: free all resources associated with a channel
@@ -790,8 +813,8 @@ public:
 #endif
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-    // libssh2_channel_ignore_extended_data (macro for libssh2_channel_handle_extended_data): convenience macro for
-    // libssh2_channel_handle_extended_data(3) calls
+    // libssh2_channel_ignore_extended_data (macro for libssh2_channel_handle_extended_data): set extended data handling
+    // mode
     [[deprecated("DEPRECATED since 0.3.0. Use libssh2_channel_handle_extended_data2().")]] void ignore_extended_data(
         int ignore) noexcept {
         return libssh2_channel_ignore_extended_data(checked("channel::ignore_extended_data"), ignore);
@@ -818,7 +841,7 @@ public:
                                                static_cast<unsigned int>(message.size()));
     }
 
-    // libssh2_channel_read (macro for libssh2_channel_read_ex): convenience macro for libssh2_channel_read_ex(3) calls
+    // libssh2_channel_read (macro for libssh2_channel_read_ex): read data from a channel stream
     ssize_t read(char *buf, size_t buflen) noexcept {
         return libssh2_channel_read(checked("channel::read"), buf, buflen);
     }
@@ -836,8 +859,7 @@ public:
         return libssh2_channel_read_ex(checked("channel::read_ex"), stream_id, buf.data(), buf.size());
     }
 
-    // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex): convenience macro for libssh2_channel_read_ex(3)
-    // calls
+    // libssh2_channel_read_stderr (macro for libssh2_channel_read_ex): read data from a channel stream
     ssize_t read_stderr(char *buf, size_t buflen) noexcept {
         return libssh2_channel_read_stderr(checked("channel::read_stderr"), buf, buflen);
     }
@@ -867,8 +889,7 @@ public:
     }
 #endif
 
-    // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex): convenience macro for
-    // libssh2_channel_request_pty_ex(3) calls
+    // libssh2_channel_request_pty (macro for libssh2_channel_request_pty_ex)
     int request_pty(const char *term) noexcept {
         return libssh2_channel_request_pty_ex(checked("channel::request_pty"), term,
                                               static_cast<unsigned int>(std::strlen(term)), NULL, 0, LIBSSH2_TERM_WIDTH,
@@ -881,7 +902,7 @@ public:
                                               LIBSSH2_TERM_HEIGHT, LIBSSH2_TERM_WIDTH_PX, LIBSSH2_TERM_HEIGHT_PX);
     }
 
-    // libssh2_channel_request_pty_ex: short function description
+    // libssh2_channel_request_pty_ex
     int request_pty_ex(const char *term, unsigned int term_len, const char *modes, unsigned int modes_len, int width,
                        int height, int width_px, int height_px) noexcept {
         return libssh2_channel_request_pty_ex(checked("channel::request_pty_ex"), term, term_len, modes, modes_len,
@@ -894,8 +915,7 @@ public:
             static_cast<unsigned int>(modes.size()), width, height, width_px, height_px);
     }
 
-    // libssh2_channel_request_pty_size (macro for libssh2_channel_request_pty_size_ex): convenience macro for
-    // libssh2_channel_request_pty_size_ex(3) calls
+    // libssh2_channel_request_pty_size (macro for libssh2_channel_request_pty_size_ex)
     int request_pty_size(int width, int height) noexcept {
         return libssh2_channel_request_pty_size(checked("channel::request_pty_size"), width, height);
     }
@@ -914,8 +934,7 @@ public:
         return libssh2_channel_set_blocking(checked("channel::set_blocking"), blocking);
     }
 
-    // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex): convenience macro for libssh2_channel_setenv_ex(3)
-    // calls
+    // libssh2_channel_setenv (macro for libssh2_channel_setenv_ex): set an environment variable on the channel
     int setenv(const char *varname, const char *value) noexcept {
         return libssh2_channel_setenv_ex(checked("channel::setenv"), varname,
                                          static_cast<unsigned int>(std::strlen(varname)), value,
@@ -939,13 +958,12 @@ public:
                                          static_cast<unsigned int>(value.size()));
     }
 
-    // libssh2_channel_shell (macro for libssh2_channel_process_startup): convenience macro for
-    // libssh2_channel_process_startup(3) calls
+    // libssh2_channel_shell (macro for libssh2_channel_process_startup): request a shell on a channel
     int shell() noexcept { return libssh2_channel_shell(checked("channel::shell")); }
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_channel_signal (macro for libssh2_channel_signal_ex): convenience macro for libssh2_channel_signal_ex(3)
-    // calls (no man page in libssh2 1.11.0, 1.11.1)
+    // libssh2_channel_signal (macro for libssh2_channel_signal_ex): Send a signal to process previously opened on
+    // channel. (no man page in libssh2 1.11.0, 1.11.1)
     int signal(const char *signame) noexcept {
         return libssh2_channel_signal_ex(checked("channel::signal"), signame, std::strlen(signame));
     }
@@ -956,8 +974,8 @@ public:
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_channel_signal_ex: Send a signal to process previously opened on channel. (no man page in
-    // libssh2 1.11.0, 1.11.1)
+    // libssh2_channel_signal_ex: Send a signal to process previously opened on channel. (no man page in libssh2 1.11.0,
+    // 1.11.1)
     int signal_ex(const char *signame, size_t signame_len) noexcept {
         return libssh2_channel_signal_ex(checked("channel::signal_ex"), signame, signame_len);
     }
@@ -967,8 +985,7 @@ public:
     }
 #endif
 
-    // libssh2_channel_subsystem (macro for libssh2_channel_process_startup): convenience macro for
-    // libssh2_channel_process_startup(3) calls
+    // libssh2_channel_subsystem (macro for libssh2_channel_process_startup): request a shell on a channel
     int subsystem(const char *subsystem) noexcept {
         return libssh2_channel_process_startup(checked("channel::subsystem"), "subsystem", sizeof("subsystem") - 1,
                                                subsystem, static_cast<unsigned int>(std::strlen(subsystem)));
@@ -985,8 +1002,7 @@ public:
     // libssh2_channel_wait_eof: wait for the remote to reply to an EOF request
     int wait_eof() noexcept { return libssh2_channel_wait_eof(checked("channel::wait_eof")); }
 
-    // libssh2_channel_window_read (macro for libssh2_channel_window_read_ex): convenience macro for
-    // libssh2_channel_window_read_ex(3) calls
+    // libssh2_channel_window_read (macro for libssh2_channel_window_read_ex): Check the status of the read window
     unsigned long window_read() noexcept { return libssh2_channel_window_read(checked("channel::window_read")); }
 
     // libssh2_channel_window_read_ex: Check the status of the read window
@@ -994,8 +1010,7 @@ public:
         return libssh2_channel_window_read_ex(checked("channel::window_read_ex"), read_avail, window_size_initial);
     }
 
-    // libssh2_channel_window_write (macro for libssh2_channel_window_write_ex): convenience macro for
-    // libssh2_channel_window_write_ex(3) calls
+    // libssh2_channel_window_write (macro for libssh2_channel_window_write_ex): Check the status of the write window
     unsigned long window_write() noexcept { return libssh2_channel_window_write(checked("channel::window_write")); }
 
     // libssh2_channel_window_write_ex: Check the status of the write window
@@ -1003,7 +1018,7 @@ public:
         return libssh2_channel_window_write_ex(checked("channel::window_write_ex"), window_size_initial);
     }
 
-    // libssh2_channel_write (macro for libssh2_channel_write_ex): convenience macro for libssh2_channel_write_ex(3)
+    // libssh2_channel_write (macro for libssh2_channel_write_ex): write data to a channel stream blocking
     ssize_t write(const char *buf, size_t buflen) noexcept {
         return libssh2_channel_write(checked("channel::write"), buf, buflen);
     }
@@ -1021,8 +1036,7 @@ public:
         return libssh2_channel_write_ex(checked("channel::write_ex"), stream_id, buf.data(), buf.size());
     }
 
-    // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex): convenience macro for
-    // libssh2_channel_write_ex(3)
+    // libssh2_channel_write_stderr (macro for libssh2_channel_write_ex): write data to a channel stream blocking
     ssize_t write_stderr(const char *buf, size_t buflen) noexcept {
         return libssh2_channel_write_stderr(checked("channel::write_stderr"), buf, buflen);
     }
@@ -1031,8 +1045,7 @@ public:
         return libssh2_channel_write_stderr(checked("channel::write_stderr"), buf.data(), buf.size());
     }
 
-    // libssh2_channel_x11_req (macro for libssh2_channel_x11_req_ex): convenience macro for
-    // libssh2_channel_x11_req_ex(3) calls
+    // libssh2_channel_x11_req (macro for libssh2_channel_x11_req_ex): request an X11 forwarding channel
     int x11_req(int screen_number) noexcept {
         return libssh2_channel_x11_req(checked("channel::x11_req"), screen_number);
     }
@@ -1061,8 +1074,8 @@ public:
                                                        int sport) noexcept;
 #endif
 
-    // libssh2_channel_direct_tcpip (macro for libssh2_channel_direct_tcpip_ex): convenience macro for
-    // libssh2_channel_direct_tcpip_ex(3) calls
+    // libssh2_channel_direct_tcpip (macro for libssh2_channel_direct_tcpip_ex): Tunnel a TCP connection through an SSH
+    // session
     [[nodiscard]] static LIBSSH2_CHANNEL *direct_tcpip(LIBSSH2_SESSION *session, const char *host, int port) noexcept {
         return libssh2_channel_direct_tcpip(session, host, port);
     }
@@ -1091,8 +1104,7 @@ public:
     static int forward_cancel(LIBSSH2_LISTENER *listener) noexcept { return libssh2_channel_forward_cancel(listener); }
     static int forward_cancel(listener &listener) noexcept;
 
-    // libssh2_channel_forward_listen (macro for libssh2_channel_forward_listen_ex): convenience macro for
-    // libssh2_channel_forward_listen_ex(3) calls
+    // libssh2_channel_forward_listen (macro for libssh2_channel_forward_listen_ex): listen to inbound connections
     [[nodiscard]] static LIBSSH2_LISTENER *forward_listen(LIBSSH2_SESSION *session, int port) noexcept {
         return libssh2_channel_forward_listen(session, port);
     }
@@ -1124,8 +1136,7 @@ public:
     [[nodiscard]] static channel open_ex(session &session, text_view channel_type, unsigned int window_size,
                                          unsigned int packet_size, text_view message) noexcept;
 
-    // libssh2_channel_open_session (macro for libssh2_channel_open_ex): convenience macro for
-    // libssh2_channel_open_ex(3) calls
+    // libssh2_channel_open_session (macro for libssh2_channel_open_ex): establish a generic session channel
     [[nodiscard]] static LIBSSH2_CHANNEL *open_session(LIBSSH2_SESSION *session) noexcept {
         return libssh2_channel_open_session(session);
     }
@@ -1133,70 +1144,28 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_CHANNEL *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_CHANNEL *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit channel(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(context,
-                             [handle] { return libssh2_channel_free(static_cast<LIBSSH2_CHANNEL *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit channel(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_LISTENER *, freed by libssh2_channel_forward_cancel.
+struct listener_traits {
+    using raw = LIBSSH2_LISTENER;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context,
+                     [handle] { return libssh2_channel_forward_cancel(static_cast<LIBSSH2_LISTENER *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_LISTENER *, freed with libssh2_channel_forward_cancel when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class listener {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class listener : public detail::owner<detail::listener_traits> {
 public:
     listener() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     listener(session &parent, LIBSSH2_LISTENER *handle) noexcept;
-    listener(listener &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    listener &operator=(listener &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    listener(const listener &) = delete;
-    listener &operator=(const listener &) = delete;
-    ~listener() { detail::drop(node_); }
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_LISTENER *get() const noexcept { return node_ ? static_cast<LIBSSH2_LISTENER *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_LISTENER *release() noexcept {
-        LIBSSH2_LISTENER *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_channel_forward_accept: accept a queued connection
     [[nodiscard]] channel forward_accept() noexcept;
@@ -1216,70 +1185,27 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_LISTENER *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_LISTENER *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit listener(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(
-            context, [handle] { return libssh2_channel_forward_cancel(static_cast<LIBSSH2_LISTENER *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit listener(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_SFTP *, freed by libssh2_sftp_shutdown.
+struct sftp_traits {
+    using raw = LIBSSH2_SFTP;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context, [handle] { return libssh2_sftp_shutdown(static_cast<LIBSSH2_SFTP *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_SFTP *, freed with libssh2_sftp_shutdown when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class sftp {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class sftp : public detail::owner<detail::sftp_traits> {
 public:
     sftp() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     sftp(session &parent, LIBSSH2_SFTP *handle) noexcept;
-    sftp(sftp &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    sftp &operator=(sftp &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    sftp(const sftp &) = delete;
-    sftp &operator=(const sftp &) = delete;
-    ~sftp() { detail::drop(node_); }
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_SFTP *get() const noexcept { return node_ ? static_cast<LIBSSH2_SFTP *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_SFTP *release() noexcept {
-        LIBSSH2_SFTP *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_sftp_get_channel: return the channel of sftp
     [[nodiscard]] channel get_channel() noexcept;
@@ -1287,7 +1213,7 @@ public:
     // libssh2_sftp_last_error: return the last SFTP-specific error code
     unsigned long last_error() noexcept { return libssh2_sftp_last_error(checked("sftp::last_error")); }
 
-    // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_stat_ex(3) calls
+    // libssh2_sftp_lstat (macro for libssh2_sftp_stat_ex): get status about an SFTP file
     int lstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::lstat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_LSTAT, attrs);
@@ -1298,7 +1224,7 @@ public:
                                     LIBSSH2_SFTP_LSTAT, attrs);
     }
 
-    // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex): convenience macro for libssh2_sftp_mkdir_ex(3) calls
+    // libssh2_sftp_mkdir (macro for libssh2_sftp_mkdir_ex): create a directory on the remote file system
     int mkdir(const char *path, long mode) noexcept {
         return libssh2_sftp_mkdir_ex(checked("sftp::mkdir"), path, static_cast<unsigned int>(std::strlen(path)), mode);
     }
@@ -1317,7 +1243,7 @@ public:
                                      mode);
     }
 
-    // libssh2_sftp_open (macro for libssh2_sftp_open_ex): convenience macro for libssh2_sftp_open_ex(3) calls
+    // libssh2_sftp_open (macro for libssh2_sftp_open_ex): open filehandle for file on SFTP.
     [[nodiscard]] sftp_handle open(const char *filename, unsigned long flags, long mode) noexcept;
     // libssh2_sftp_open, taking filename as text_view
     [[nodiscard]] sftp_handle open(text_view filename, unsigned long flags, long mode) noexcept;
@@ -1338,7 +1264,7 @@ public:
 #endif
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
-    // libssh2_sftp_open_r (macro for libssh2_sftp_open_ex_r): convenience macro for libssh2_sftp_open_ex_r(3) calls
+    // libssh2_sftp_open_r (macro for libssh2_sftp_open_ex_r): open filehandle for file on SFTP.
     [[nodiscard]] sftp_handle open_r(const char *filename, unsigned long flags, long mode,
                                      LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
     // libssh2_sftp_open_r, taking filename as text_view
@@ -1346,14 +1272,13 @@ public:
                                      LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 #endif
 
-    // libssh2_sftp_opendir (macro for libssh2_sftp_open_ex): convenience macro for libssh2_sftp_open_ex(3) calls
+    // libssh2_sftp_opendir (macro for libssh2_sftp_open_ex): open filehandle for file on SFTP.
     [[nodiscard]] sftp_handle opendir(const char *path) noexcept;
     // libssh2_sftp_opendir, taking path as text_view
     [[nodiscard]] sftp_handle opendir(text_view path) noexcept;
 
 #if LIBSSH2_VERSION_NUM >= 0x010b01
-    // libssh2_sftp_posix_rename (macro for libssh2_sftp_posix_rename_ex): convenience macro for
-    // libssh2_sftp_posix_rename_ex(3) calls
+    // libssh2_sftp_posix_rename (macro for libssh2_sftp_posix_rename_ex): rename an SFTP file using POSIX semantics
     int posix_rename(const char *sourcefile, const char *destfile) noexcept {
         return libssh2_sftp_posix_rename_ex(checked("sftp::posix_rename"), sourcefile, std::strlen(sourcefile),
                                             destfile, std::strlen(destfile));
@@ -1379,7 +1304,7 @@ public:
     }
 #endif
 
-    // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
+    // libssh2_sftp_readlink (macro for libssh2_sftp_symlink_ex): read or set a symbolic link
     int readlink(const char *path, char *target, unsigned int maxlen) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::readlink"), path, static_cast<unsigned int>(std::strlen(path)),
                                        target, maxlen, LIBSSH2_SFTP_READLINK);
@@ -1390,7 +1315,7 @@ public:
                                        target.data(), static_cast<unsigned int>(target.size()), LIBSSH2_SFTP_READLINK);
     }
 
-    // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
+    // libssh2_sftp_realpath (macro for libssh2_sftp_symlink_ex): read or set a symbolic link
     int realpath(const char *path, char *target, unsigned int maxlen) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::realpath"), path, static_cast<unsigned int>(std::strlen(path)),
                                        target, maxlen, LIBSSH2_SFTP_REALPATH);
@@ -1401,8 +1326,7 @@ public:
                                        target.data(), static_cast<unsigned int>(target.size()), LIBSSH2_SFTP_REALPATH);
     }
 
-    // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex): convenience macro for libssh2_sftp_posix_rename_ex(3)
-    // calls
+    // libssh2_sftp_rename (macro for libssh2_sftp_rename_ex): rename an SFTP file
     int rename(const char *sourcefile, const char *destfile) noexcept {
         return libssh2_sftp_rename_ex(
             checked("sftp::rename"), sourcefile, static_cast<unsigned int>(std::strlen(sourcefile)), destfile,
@@ -1430,7 +1354,7 @@ public:
                                       static_cast<unsigned int>(dest_filename.size()), flags);
     }
 
-    // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex): convenience macro for libssh2_sftp_rmdir_ex(3)
+    // libssh2_sftp_rmdir (macro for libssh2_sftp_rmdir_ex): remove an SFTP directory
     int rmdir(const char *path) noexcept {
         return libssh2_sftp_rmdir_ex(checked("sftp::rmdir"), path, static_cast<unsigned int>(std::strlen(path)));
     }
@@ -1448,7 +1372,7 @@ public:
         return libssh2_sftp_rmdir_ex(checked("sftp::rmdir_ex"), path.data(), static_cast<unsigned int>(path.size()));
     }
 
-    // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_stat_ex(3) calls
+    // libssh2_sftp_setstat (macro for libssh2_sftp_stat_ex): get status about an SFTP file
     int setstat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::setstat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_SETSTAT, attrs);
@@ -1472,7 +1396,7 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_stat (macro for libssh2_sftp_stat_ex): get status about an SFTP file
     int stat(const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_stat_ex(checked("sftp::stat"), path, static_cast<unsigned int>(std::strlen(path)),
                                     LIBSSH2_SFTP_STAT, attrs);
@@ -1502,7 +1426,7 @@ public:
         return libssh2_sftp_statvfs(checked("sftp::statvfs"), path.data(), path.size(), st);
     }
 
-    // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex): convenience macro for libssh2_sftp_symlink_ex(3)
+    // libssh2_sftp_symlink (macro for libssh2_sftp_symlink_ex): read or set a symbolic link
     int symlink(const char *orig, char *linkpath) noexcept {
         return libssh2_sftp_symlink_ex(checked("sftp::symlink"), orig, static_cast<unsigned int>(std::strlen(orig)),
                                        linkpath, static_cast<unsigned int>(std::strlen(linkpath)),
@@ -1526,7 +1450,7 @@ public:
                                        target.data(), static_cast<unsigned int>(target.size()), link_type);
     }
 
-    // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex): convenience macro for libssh2_sftp_unlink_ex(3) calls
+    // libssh2_sftp_unlink (macro for libssh2_sftp_unlink_ex): unlink an SFTP file
     int unlink(const char *filename) noexcept {
         return libssh2_sftp_unlink_ex(checked("sftp::unlink"), filename,
                                       static_cast<unsigned int>(std::strlen(filename)));
@@ -1547,8 +1471,7 @@ public:
                                       static_cast<unsigned int>(filename.size()));
     }
 
-    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
-    // calls
+    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): close filehandle
     static int close(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_close(handle); }
     static int close(sftp_handle &handle) noexcept;
 
@@ -1556,18 +1479,17 @@ public:
     static int close_handle(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_close_handle(handle); }
     static int close_handle(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
-    // calls
+    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): close filehandle
     static int closedir(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_closedir(handle); }
     static int closedir(sftp_handle &handle) noexcept;
 
-    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): get or set attributes on an SFTP file handle
     static int fsetstat(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fsetstat(handle, attrs);
     }
     static int fsetstat(sftp_handle &handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 
-    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): get or set attributes on an SFTP file handle
     static int fstat(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fstat(handle, attrs);
     }
@@ -1601,7 +1523,7 @@ public:
     // libssh2_sftp_read, taking buffer as span<char>
     static ssize_t read(sftp_handle &handle, span<char> buffer) noexcept;
 
-    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): convenience macro for libssh2_sftp_readdir_ex(3) calls
+    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): read directory data from an SFTP handle
     static int readdir(LIBSSH2_SFTP_HANDLE *handle, char *buffer, size_t buffer_maxlen,
                        LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir(handle, buffer, buffer_maxlen, attrs);
@@ -1622,7 +1544,7 @@ public:
     static int readdir_ex(sftp_handle &handle, span<char> buffer, span<char> longentry,
                           LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept;
 
-    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): convenience macro for libssh2_sftp_seek64(3) calls
+    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): set the read/write position within a file
     static void rewind(LIBSSH2_SFTP_HANDLE *handle) noexcept { return libssh2_sftp_rewind(handle); }
     static void rewind(sftp_handle &handle) noexcept;
 
@@ -1658,77 +1580,34 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_SFTP *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_SFTP *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit sftp(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(context, [handle] { return libssh2_sftp_shutdown(static_cast<LIBSSH2_SFTP *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit sftp(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_SFTP_HANDLE *, freed by libssh2_sftp_close_handle.
+struct sftp_handle_traits {
+    using raw = LIBSSH2_SFTP_HANDLE;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context,
+                     [handle] { return libssh2_sftp_close_handle(static_cast<LIBSSH2_SFTP_HANDLE *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_SFTP_HANDLE *, freed with libssh2_sftp_close_handle when the last owner is gone;
-// keeps its sftp alive until then. Move-only.
-class sftp_handle {
+// keeps its sftp alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class sftp_handle : public detail::owner<detail::sftp_handle_traits> {
 public:
     sftp_handle() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     sftp_handle(sftp &parent, LIBSSH2_SFTP_HANDLE *handle) noexcept;
-    sftp_handle(sftp_handle &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    sftp_handle &operator=(sftp_handle &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    sftp_handle(const sftp_handle &) = delete;
-    sftp_handle &operator=(const sftp_handle &) = delete;
-    ~sftp_handle() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object; null when empty or freed along with its sftp.
-    LIBSSH2_SFTP_HANDLE *get() const noexcept {
-        return node_ ? static_cast<LIBSSH2_SFTP_HANDLE *>(node_->handle) : nullptr;
-    }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_SFTP_HANDLE *release() noexcept {
-        LIBSSH2_SFTP_HANDLE *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
-
-    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
-    // calls Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then
-    // empty. On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build. Bounded as a
-    // destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT leaves the handle here, freed again
-    // by the destructor after the connection is cut.
+    // libssh2_sftp_close (macro for libssh2_sftp_close_handle): close filehandle
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int close() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
@@ -1750,11 +1629,11 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): convenience macro for libssh2_sftp_close_handle(3)
-    // calls Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then
-    // empty. On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build. Bounded as a
-    // destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT leaves the handle here, freed again
-    // by the destructor after the connection is cut.
+    // libssh2_sftp_closedir (macro for libssh2_sftp_close_handle): close filehandle
+    // Frees the handle now, after what it owns (unless it returns LIBSSH2_ERROR_EAGAIN); this object is then empty.
+    // On an empty object it does nothing and returns LIBSSH2_ERROR_BAD_USE, in every build.
+    // Bounded as a destructor's in blocking mode (set_teardown_timeout); a LIBSSH2_ERROR_TIMEOUT
+    // leaves the handle here, freed again by the destructor after the connection is cut.
     int closedir() noexcept {
         if (!get()) return LIBSSH2_ERROR_BAD_USE;
         detail::free_children(node_);
@@ -1763,12 +1642,12 @@ public:
         return rc;
     }
 
-    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_fsetstat (macro for libssh2_sftp_fstat_ex): get or set attributes on an SFTP file handle
     int fsetstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fsetstat(checked("sftp_handle::fsetstat"), attrs);
     }
 
-    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): convenience macro for libssh2_sftp_fstat_ex(3) calls
+    // libssh2_sftp_fstat (macro for libssh2_sftp_fstat_ex): get or set attributes on an SFTP file handle
     int fstat(LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_fstat(checked("sftp_handle::fstat"), attrs);
     }
@@ -1795,7 +1674,7 @@ public:
         return libssh2_sftp_read(checked("sftp_handle::read"), buffer.data(), buffer.size());
     }
 
-    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): convenience macro for libssh2_sftp_readdir_ex(3) calls
+    // libssh2_sftp_readdir (macro for libssh2_sftp_readdir_ex): read directory data from an SFTP handle
     int readdir(char *buffer, size_t buffer_maxlen, LIBSSH2_SFTP_ATTRIBUTES *attrs) noexcept {
         return libssh2_sftp_readdir(checked("sftp_handle::readdir"), buffer, buffer_maxlen, attrs);
     }
@@ -1816,7 +1695,7 @@ public:
                                        longentry.data(), longentry.size(), attrs);
     }
 
-    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): convenience macro for libssh2_sftp_seek64(3) calls
+    // libssh2_sftp_rewind (macro for libssh2_sftp_seek64): set the read/write position within a file
     void rewind() noexcept { return libssh2_sftp_rewind(checked("sftp_handle::rewind")); }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
@@ -1848,70 +1727,28 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_SFTP_HANDLE *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_SFTP_HANDLE *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit sftp_handle(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(
-            context, [handle] { return libssh2_sftp_close_handle(static_cast<LIBSSH2_SFTP_HANDLE *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit sftp_handle(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_AGENT *, freed by libssh2_agent_free.
+struct agent_traits {
+    using raw = LIBSSH2_AGENT;
+    static void free(void *handle, node *context) noexcept {
+        (void)context;  // a local free: nothing to wait for
+        libssh2_agent_free(static_cast<LIBSSH2_AGENT *>(handle));
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_AGENT *, freed with libssh2_agent_free when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class agent {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class agent : public detail::owner<detail::agent_traits> {
 public:
     agent() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     agent(session &parent, LIBSSH2_AGENT *handle) noexcept;
-    agent(agent &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    agent &operator=(agent &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    agent(const agent &) = delete;
-    agent &operator=(const agent &) = delete;
-    ~agent() { detail::drop(node_); }
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_AGENT *get() const noexcept { return node_ ? static_cast<LIBSSH2_AGENT *>(node_->handle) : nullptr; }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_AGENT *release() noexcept {
-        LIBSSH2_AGENT *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
 
     // libssh2_agent_connect: connect to an ssh-agent
     int connect() noexcept { return libssh2_agent_connect(checked("agent::connect")); }
@@ -1980,72 +1817,29 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_AGENT *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_AGENT *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit agent(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        (void)context;  // a local free: nothing to wait for
-        libssh2_agent_free(static_cast<LIBSSH2_AGENT *>(handle));
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit agent(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_KNOWNHOSTS *, freed by libssh2_knownhost_free.
+struct knownhost_traits {
+    using raw = LIBSSH2_KNOWNHOSTS;
+    static void free(void *handle, node *context) noexcept {
+        (void)context;  // a local free: nothing to wait for
+        libssh2_knownhost_free(static_cast<LIBSSH2_KNOWNHOSTS *>(handle));
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_KNOWNHOSTS *, freed with libssh2_knownhost_free when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class knownhost {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class knownhost : public detail::owner<detail::knownhost_traits> {
 public:
     knownhost() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     knownhost(session &parent, LIBSSH2_KNOWNHOSTS *handle) noexcept;
-    knownhost(knownhost &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    knownhost &operator=(knownhost &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    knownhost(const knownhost &) = delete;
-    knownhost &operator=(const knownhost &) = delete;
-    ~knownhost() { detail::drop(node_); }
-
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_KNOWNHOSTS *get() const noexcept {
-        return node_ ? static_cast<LIBSSH2_KNOWNHOSTS *>(node_->handle) : nullptr;
-    }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_KNOWNHOSTS *release() noexcept {
-        LIBSSH2_KNOWNHOSTS *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
+    using owner::get;  // detail::owner's, beside the libssh2 method of that name
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
     // libssh2_knownhost_add: add a known host
@@ -2160,83 +1954,38 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_KNOWNHOSTS *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_KNOWNHOSTS *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit knownhost(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        (void)context;  // a local free: nothing to wait for
-        libssh2_knownhost_free(static_cast<LIBSSH2_KNOWNHOSTS *>(handle));
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit knownhost(detail::owned_node node) noexcept : owner(node) {}
 };
 
+namespace detail {
+// detail::owner's per-type part: a LIBSSH2_PUBLICKEY *, freed by libssh2_publickey_shutdown.
+struct publickey_traits {
+    using raw = LIBSSH2_PUBLICKEY;
+    static void free(void *handle, node *context) noexcept {
+        free_bounded(context,
+                     [handle] { return libssh2_publickey_shutdown(static_cast<LIBSSH2_PUBLICKEY *>(handle)); });
+    }
+};
+}  // namespace detail
+
 // Owns a LIBSSH2_PUBLICKEY *, freed with libssh2_publickey_shutdown when the last owner is gone;
-// keeps its session alive until then. Move-only.
-class publickey {
+// keeps its session alive until then.
+// Move-only; get(), release() and the ownership rules are detail::owner's.
+class publickey : public detail::owner<detail::publickey_traits> {
 public:
     publickey() noexcept = default;
     // Takes ownership of handle, which belongs to parent.
     publickey(session &parent, LIBSSH2_PUBLICKEY *handle) noexcept;
-    publickey(publickey &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
-    publickey &operator=(publickey &&other) noexcept {
-        if (this != &other) {
-            detail::drop(node_);
-            node_ = other.node_;
-            other.node_ = nullptr;
-        }
-        return *this;
-    }
-    publickey(const publickey &) = delete;
-    publickey &operator=(const publickey &) = delete;
-    ~publickey() { detail::drop(node_); }
 
-    // The raw handle, still owned by this object; null when empty or freed along with its session.
-    LIBSSH2_PUBLICKEY *get() const noexcept {
-        return node_ ? static_cast<LIBSSH2_PUBLICKEY *>(node_->handle) : nullptr;
-    }
-    // Gives up ownership: the caller frees the handle. What was opened from it is given up
-    // too (libssh2 frees it along with it): those objects become empty.
-    LIBSSH2_PUBLICKEY *release() noexcept {
-        LIBSSH2_PUBLICKEY *handle = get();
-        detail::release_children(node_);
-        if (node_) node_->free_handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-        return handle;
-    }
-    explicit operator bool() const noexcept { return get() != nullptr; }
-
-    // libssh2_publickey_add (macro for libssh2_publickey_add_ex): convenience macro for libssh2_publickey_add_ex(3)
-    // calls
+    // libssh2_publickey_add (macro for libssh2_publickey_add_ex): Add a public key entry
     int add(const unsigned char *name, const unsigned char *blob, unsigned long blob_len, char overwrite,
             unsigned long num_attrs, const libssh2_publickey_attribute attrs[]) noexcept {
         return libssh2_publickey_add_ex(checked("publickey::add"), name,
                                         static_cast<unsigned long>(std::strlen(reinterpret_cast<const char *>(name))),
                                         blob, blob_len, overwrite, num_attrs, attrs);
     }
-    // libssh2_publickey_add, taking name as text_view; blob as span<const unsigned char>; attrs as span<const
-    // libssh2_publickey_attribute>
+    // libssh2_publickey_add, taking name as text_view; blob as span<const unsigned char>; attrs as
+    // span<const libssh2_publickey_attribute>
     int add(text_view name, span<const unsigned char> blob, char overwrite,
             span<const libssh2_publickey_attribute> attrs) noexcept {
         return libssh2_publickey_add_ex(checked("publickey::add"), reinterpret_cast<const unsigned char *>(name.data()),
@@ -2251,8 +2000,8 @@ public:
         return libssh2_publickey_add_ex(checked("publickey::add_ex"), name, name_len, blob, blob_len, overwrite,
                                         num_attrs, attrs);
     }
-    // libssh2_publickey_add_ex, taking name and blob as span<const unsigned char>; attrs as span<const
-    // libssh2_publickey_attribute>
+    // libssh2_publickey_add_ex, taking name and blob as span<const unsigned char>; attrs as
+    // span<const libssh2_publickey_attribute>
     int add_ex(span<const unsigned char> name, span<const unsigned char> blob, char overwrite,
                span<const libssh2_publickey_attribute> attrs) noexcept {
         return libssh2_publickey_add_ex(
@@ -2270,8 +2019,7 @@ public:
         return libssh2_publickey_list_free(checked("publickey::list_free"), pkey_list);
     }
 
-    // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex): convenience macro for
-    // libssh2_publickey_remove_ex(3) calls
+    // libssh2_publickey_remove (macro for libssh2_publickey_remove_ex)
     int remove(const unsigned char *name, const unsigned char *blob, unsigned long blob_len) noexcept {
         return libssh2_publickey_remove_ex(
             checked("publickey::remove"), name,
@@ -2317,35 +2065,7 @@ public:
 
 private:
     friend struct detail::access;
-
-    // The handle, for a method about to pass it to libssh2: on an empty object that is
-    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
-    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
-    LIBSSH2_PUBLICKEY *checked(const char *method) const noexcept {
-        (void)method;
-#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
-        return static_cast<LIBSSH2_PUBLICKEY *>(node_->handle);
-#else
-        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
-        return get();
-#endif
-    }
-
-    explicit publickey(detail::owned_node node) noexcept : node_(node.value) {}
-
-    static void free_handle(void *handle, detail::node *context) noexcept {
-        detail::free_bounded(context,
-                             [handle] { return libssh2_publickey_shutdown(static_cast<LIBSSH2_PUBLICKEY *>(handle)); });
-    }
-
-    // After an explicit free: marks the node freed and lets it go.
-    void forget() noexcept {
-        if (node_) node_->handle = nullptr;
-        detail::drop(node_);
-        node_ = nullptr;
-    }
-
-    detail::node *node_ = nullptr;
+    explicit publickey(detail::owned_node node) noexcept : owner(node) {}
 };
 
 namespace base64 {
@@ -2401,7 +2121,7 @@ inline const char *hash(::libssh2::session &session, int hash_type) noexcept {
 
 namespace keepalive {
 
-// libssh2_keepalive_config: short function description
+// libssh2_keepalive_config
 inline void config(LIBSSH2_SESSION *session, int want_reply, unsigned int interval_s) noexcept {
     return libssh2_keepalive_config(session, want_reply, interval_s);
 }
@@ -2409,7 +2129,7 @@ inline void config(::libssh2::session &session, int want_reply, unsigned int int
     return libssh2_keepalive_config(detail::access::checked(session, "keepalive::config"), want_reply, interval_s);
 }
 
-// libssh2_keepalive_send: short function description
+// libssh2_keepalive_send
 inline int send(LIBSSH2_SESSION *session, int *seconds_to_next) noexcept {
     return libssh2_keepalive_send(session, seconds_to_next);
 }
@@ -2460,7 +2180,7 @@ namespace scp {
 }
 
 #if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
-// libssh2_scp_send (macro for libssh2_scp_send_ex): convenience macro for libssh2_scp_send_ex(3) calls
+// libssh2_scp_send (macro for libssh2_scp_send_ex): Send a file via SCP
 [[nodiscard]] inline LIBSSH2_CHANNEL *send(LIBSSH2_SESSION *session, const char *path, int mode, size_t size) noexcept {
     return libssh2_scp_send(session, path, mode, size);
 }
@@ -2555,8 +2275,7 @@ inline int banner(::libssh2::session &session, char **banner) noexcept {
 }
 #endif
 
-// libssh2_userauth_hostbased_fromfile (macro for libssh2_userauth_hostbased_fromfile_ex): convenience macro for
-// libssh2_userauth_hostbased_fromfile_ex(3) calls
+// libssh2_userauth_hostbased_fromfile (macro for libssh2_userauth_hostbased_fromfile_ex)
 inline int hostbased_fromfile(LIBSSH2_SESSION *session, const char *username, const char *pubkeyfile,
                               const char *privkeyfile, const char *passphrase, const char *hostname) noexcept {
     return libssh2_userauth_hostbased_fromfile_ex(session, username, static_cast<unsigned int>(std::strlen(username)),
@@ -2610,8 +2329,8 @@ inline int hostbased_fromfile_ex(::libssh2::session &session, text_view username
         static_cast<unsigned int>(local_username.size()));
 }
 
-// libssh2_userauth_keyboard_interactive (macro for libssh2_userauth_keyboard_interactive_ex): convenience macro for
-// libssh2_userauth_keyboard_interactive_ex(3) calls
+// libssh2_userauth_keyboard_interactive (macro for libssh2_userauth_keyboard_interactive_ex): authenticate a session
+// using keyboard-interactive authentication
 inline int keyboard_interactive(LIBSSH2_SESSION *session, const char *username,
                                 void (*response_callback)(const char *, int, const char *, int, int,
                                                           const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
@@ -2675,8 +2394,7 @@ inline char *list(::libssh2::session &session, text_view username) noexcept {
                                  static_cast<unsigned int>(username.size()));
 }
 
-// libssh2_userauth_password (macro for libssh2_userauth_password_ex): convenience macro for
-// libssh2_userauth_password_ex(3) calls
+// libssh2_userauth_password (macro for libssh2_userauth_password_ex): authenticate a session with username and password
 inline int password(LIBSSH2_SESSION *session, const char *username, const char *password) noexcept {
     return libssh2_userauth_password_ex(session, username, static_cast<unsigned int>(std::strlen(username)), password,
                                         static_cast<unsigned int>(std::strlen(password)), NULL);
@@ -2738,8 +2456,8 @@ inline int publickey(::libssh2::session &session, c_string username, span<const 
                                       pubkeydata.data(), pubkeydata.size(), sign_callback, abstract);
 }
 
-// libssh2_userauth_publickey_fromfile (macro for libssh2_userauth_publickey_fromfile_ex): convenience macro for
-// libssh2_userauth_publickey_fromfile_ex(3) calls
+// libssh2_userauth_publickey_fromfile (macro for libssh2_userauth_publickey_fromfile_ex): authenticate a session with a
+// public key, read from a file
 inline int publickey_fromfile(LIBSSH2_SESSION *session, const char *username, const char *pubkeyfile,
                               const char *privkeyfile, const char *passphrase) noexcept {
     return libssh2_userauth_publickey_fromfile_ex(session, username, static_cast<unsigned int>(std::strlen(username)),
@@ -2822,8 +2540,8 @@ inline int publickey_sk(::libssh2::session &session, const char *username, size_
                                          username_len, publickeydata, publickeydata_len, privkeyblob, privkeyblob_len,
                                          passphrase, sign_callback, abstract);
 }
-// libssh2_userauth_publickey_sk, taking username and privkeyblob as text_view; publickeydata as span<const unsigned
-// char>; passphrase as c_string
+// libssh2_userauth_publickey_sk, taking username and privkeyblob as text_view; publickeydata as
+// span<const unsigned char>; passphrase as c_string
 inline int publickey_sk(::libssh2::session &session, text_view username, span<const unsigned char> publickeydata,
                         text_view privkeyblob, c_string passphrase,
                         int (*sign_callback)(LIBSSH2_SESSION *, LIBSSH2_SK_SIG_INFO *, const unsigned char *, size_t,

@@ -154,6 +154,43 @@ TEST_CASE("keyboard-interactive answered by a lambda") {
     CHECK(libssh2::userauth::authenticated(session) == 1);
 }
 
+TEST_CASE("keyboard-interactive: a std::string user name with a lambda, and a C-signature lambda's own abstract") {
+    const auto &server = test_support::sshd_password();
+    if (!server.skip_reason.empty()) SKIP(server.skip_reason);
+    SECTION("a callable with a std::string user name (the callable overload's text_view form)") {
+        auto c = test_support::handshake(server);
+        int answered = 0;
+        const int rc = libssh2::userauth::keyboard_interactive(
+            c.session, server.password_user,
+            [&](const char *, int, const char *, int, int num_prompts, const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
+                LIBSSH2_USERAUTH_KBDINT_RESPONSE *responses) {
+                for (int i = 0; i < num_prompts; ++i, ++answered) {
+                    responses[i].text = strdup(server.password.c_str());
+                    responses[i].length = static_cast<decltype(responses[i].length)>(server.password.size());
+                }
+            });
+        CHECK(rc == 0);
+        CHECK(answered == 1);
+        CHECK(libssh2::userauth::authenticated(c.session) == 1);
+    }
+    SECTION("a capture-free lambda ending in void **abstract takes the C overload: abstract is the session's") {
+        auto c = test_support::handshake(server);
+        *c.session.abstract() = const_cast<std::string *>(&server.password);
+        const int rc = libssh2::userauth::keyboard_interactive(
+            c.session, server.password_user,
+            [](const char *, int, const char *, int, int num_prompts, const LIBSSH2_USERAUTH_KBDINT_PROMPT *,
+               LIBSSH2_USERAUTH_KBDINT_RESPONSE *responses, void **abstract) {
+                const std::string &password = *static_cast<const std::string *>(*abstract);
+                for (int i = 0; i < num_prompts; ++i) {
+                    responses[i].text = strdup(password.c_str());
+                    responses[i].length = static_cast<decltype(responses[i].length)>(password.size());
+                }
+            });
+        CHECK(rc == 0);
+        CHECK(libssh2::userauth::authenticated(c.session) == 1);
+    }
+}
+
 TEST_CASE("a DISCONNECT callback fires when the server gives up, and its exception is rethrown by check") {
     auto c = test_support::handshake();
     int disconnects = 0;

@@ -113,10 +113,13 @@ private:
     Function saved_;
 };
 
-// Callables only: function pointers and nullptr go to the C overloads.
-template <class Callable>
+// Callables only: function pointers, nullptr and what converts to the C callback type
+// (a capture-free lambda with the C signature, ending in void **abstract) go to the C
+// overloads, so including this header changes no call that compiled without it.
+template <class Callable, class CFunction>
 using if_callable =
-    std::enable_if_t<!std::is_pointer_v<std::decay_t<Callable>> && !std::is_null_pointer_v<std::decay_t<Callable>>>;
+    std::enable_if_t<!std::is_pointer_v<std::decay_t<Callable>> && !std::is_null_pointer_v<std::decay_t<Callable>> &&
+                     !std::is_convertible_v<Callable, CFunction>>;
 
 // The C callbacks libssh2 calls: each finds the state, calls the callable, and keeps an
 // exception for the binding to rethrow instead of letting it cross libssh2's C frames
@@ -617,7 +620,7 @@ namespace trace {
 
 // libssh2_trace_sethandler, with a C++ callable as callback, called as
 // void(LIBSSH2_SESSION *session, const char *data, size_t length).
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::trace_trampoline)>>
 inline int sethandler(::libssh2::session &session, Callable &&callback) {
     detail::callback_state *found = detail::callbacks_of(session, nullptr);
     if (!found) return LIBSSH2_ERROR_BAD_USE;
@@ -631,7 +634,7 @@ inline int sethandler(::libssh2::session &session, Callable &&callback) {
 
 // Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
 // what the callable threw (see rethrow_pending), or the call's error; else clear.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::trace_trampoline)>>
 inline int sethandler(::libssh2::session &session, Callable &&callback, std::error_code &ec) {
     ec.clear();
     detail::callback_state *found = detail::callbacks_of(session, &ec);
@@ -652,7 +655,7 @@ namespace userauth {
 // libssh2_userauth_keyboard_interactive, with a C++ callable as response_callback, called as
 // void(const char *name, int name_len, const char *instruction, int instruction_len, int num_prompts, const
 // LIBSSH2_USERAUTH_KBDINT_PROMPT *prompts, LIBSSH2_USERAUTH_KBDINT_RESPONSE *responses) during this call.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::keyboard_interactive_trampoline)>>
 inline int keyboard_interactive(::libssh2::session &session, const char *username, Callable &&response_callback) {
     detail::callback_state *found = detail::callbacks_of(session, nullptr);
     if (!found) return LIBSSH2_ERROR_BAD_USE;
@@ -668,7 +671,7 @@ inline int keyboard_interactive(::libssh2::session &session, const char *usernam
 
 // Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
 // what the callable threw (see rethrow_pending), or the call's error; else clear.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::keyboard_interactive_trampoline)>>
 inline int keyboard_interactive(::libssh2::session &session, const char *username, Callable &&response_callback,
                                 std::error_code &ec) {
     ec.clear();
@@ -685,10 +688,44 @@ inline int keyboard_interactive(::libssh2::session &session, const char *usernam
     return rc;
 }
 
+// libssh2_userauth_keyboard_interactive, with a C++ callable as response_callback, taking username as text_view.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::keyboard_interactive_trampoline)>>
+inline int keyboard_interactive(::libssh2::session &session, text_view username, Callable &&response_callback) {
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.keyboard_interactive)> installed(state.keyboard_interactive,
+                                                                            std::forward<Callable>(response_callback));
+    const int rc = libssh2_userauth_keyboard_interactive_ex(session.get(), username.data(),
+                                                            static_cast<unsigned int>(username.size()),
+                                                            &detail::keyboard_interactive_trampoline);
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::keyboard_interactive_trampoline)>>
+inline int keyboard_interactive(::libssh2::session &session, text_view username, Callable &&response_callback,
+                                std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.keyboard_interactive)> installed(state.keyboard_interactive,
+                                                                            std::forward<Callable>(response_callback));
+    const int rc = libssh2_userauth_keyboard_interactive_ex(session.get(), username.data(),
+                                                            static_cast<unsigned int>(username.size()),
+                                                            &detail::keyboard_interactive_trampoline);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
+    return rc;
+}
+
 // libssh2_userauth_keyboard_interactive_ex, with a C++ callable as response_callback, called as
 // void(const char *name, int name_len, const char *instruction, int instruction_len, int num_prompts, const
 // LIBSSH2_USERAUTH_KBDINT_PROMPT *prompts, LIBSSH2_USERAUTH_KBDINT_RESPONSE *responses) during this call.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::keyboard_interactive_trampoline)>>
 inline int keyboard_interactive_ex(::libssh2::session &session, const char *username, unsigned int username_len,
                                    Callable &&response_callback) {
     detail::callback_state *found = detail::callbacks_of(session, nullptr);
@@ -704,7 +741,7 @@ inline int keyboard_interactive_ex(::libssh2::session &session, const char *user
 
 // Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
 // what the callable threw (see rethrow_pending), or the call's error; else clear.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::keyboard_interactive_trampoline)>>
 inline int keyboard_interactive_ex(::libssh2::session &session, const char *username, unsigned int username_len,
                                    Callable &&response_callback, std::error_code &ec) {
     ec.clear();
@@ -720,9 +757,43 @@ inline int keyboard_interactive_ex(::libssh2::session &session, const char *user
     return rc;
 }
 
+// libssh2_userauth_keyboard_interactive_ex, with a C++ callable as response_callback, taking username as text_view.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::keyboard_interactive_trampoline)>>
+inline int keyboard_interactive_ex(::libssh2::session &session, text_view username, Callable &&response_callback) {
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.keyboard_interactive)> installed(state.keyboard_interactive,
+                                                                            std::forward<Callable>(response_callback));
+    const int rc = libssh2_userauth_keyboard_interactive_ex(session.get(), username.data(),
+                                                            static_cast<unsigned int>(username.size()),
+                                                            &detail::keyboard_interactive_trampoline);
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::keyboard_interactive_trampoline)>>
+inline int keyboard_interactive_ex(::libssh2::session &session, text_view username, Callable &&response_callback,
+                                   std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.keyboard_interactive)> installed(state.keyboard_interactive,
+                                                                            std::forward<Callable>(response_callback));
+    const int rc = libssh2_userauth_keyboard_interactive_ex(session.get(), username.data(),
+                                                            static_cast<unsigned int>(username.size()),
+                                                            &detail::keyboard_interactive_trampoline);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
+    return rc;
+}
+
 // libssh2_userauth_password_ex, with a C++ callable as passwd_change_cb, called as
 // void(LIBSSH2_SESSION *session, char **newpw, int *newpw_len) during this call.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::password_change_trampoline)>>
 inline int password_ex(::libssh2::session &session, const char *username, unsigned int username_len,
                        const char *password, unsigned int password_len, Callable &&passwd_change_cb) {
     detail::callback_state *found = detail::callbacks_of(session, nullptr);
@@ -738,7 +809,7 @@ inline int password_ex(::libssh2::session &session, const char *username, unsign
 
 // Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
 // what the callable threw (see rethrow_pending), or the call's error; else clear.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::password_change_trampoline)>>
 inline int password_ex(::libssh2::session &session, const char *username, unsigned int username_len,
                        const char *password, unsigned int password_len, Callable &&passwd_change_cb,
                        std::error_code &ec) {
@@ -755,10 +826,45 @@ inline int password_ex(::libssh2::session &session, const char *username, unsign
     return rc;
 }
 
+// libssh2_userauth_password_ex, with a C++ callable as passwd_change_cb, taking username and password as text_view.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::password_change_trampoline)>>
+inline int password_ex(::libssh2::session &session, text_view username, text_view password,
+                       Callable &&passwd_change_cb) {
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.password_change)> installed(state.password_change,
+                                                                       std::forward<Callable>(passwd_change_cb));
+    const int rc = libssh2_userauth_password_ex(
+        session.get(), username.data(), static_cast<unsigned int>(username.size()), password.data(),
+        static_cast<unsigned int>(password.size()), &detail::password_change_trampoline);
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::password_change_trampoline)>>
+inline int password_ex(::libssh2::session &session, text_view username, text_view password, Callable &&passwd_change_cb,
+                       std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.password_change)> installed(state.password_change,
+                                                                       std::forward<Callable>(passwd_change_cb));
+    const int rc = libssh2_userauth_password_ex(
+        session.get(), username.data(), static_cast<unsigned int>(username.size()), password.data(),
+        static_cast<unsigned int>(password.size()), &detail::password_change_trampoline);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
+    return rc;
+}
+
 // libssh2_userauth_publickey, with a C++ callable as sign_callback, called as
 // int(LIBSSH2_SESSION *session, unsigned char **sig, size_t *sig_len, const unsigned char *data, size_t data_len)
 // during this call.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::publickey_sign_trampoline)>>
 inline int publickey(::libssh2::session &session, const char *username, const unsigned char *pubkeydata,
                      size_t pubkeydata_len, Callable &&sign_callback) {
     detail::callback_state *found = detail::callbacks_of(session, nullptr);
@@ -775,7 +881,7 @@ inline int publickey(::libssh2::session &session, const char *username, const un
 
 // Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
 // what the callable threw (see rethrow_pending), or the call's error; else clear.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::publickey_sign_trampoline)>>
 inline int publickey(::libssh2::session &session, const char *username, const unsigned char *pubkeydata,
                      size_t pubkeydata_len, Callable &&sign_callback, std::error_code &ec) {
     ec.clear();
@@ -792,12 +898,48 @@ inline int publickey(::libssh2::session &session, const char *username, const un
     return rc;
 }
 
+// libssh2_userauth_publickey, with a C++ callable as sign_callback, taking username as c_string; pubkeydata as
+// span<const unsigned char>.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::publickey_sign_trampoline)>>
+inline int publickey(::libssh2::session &session, c_string username, span<const unsigned char> pubkeydata,
+                     Callable &&sign_callback) {
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.publickey_sign)> installed(state.publickey_sign,
+                                                                      std::forward<Callable>(sign_callback));
+    void *state_pointer = static_cast<void *>(&state);
+    const int rc = libssh2_userauth_publickey(session.get(), username.c_str(), pubkeydata.data(), pubkeydata.size(),
+                                              &detail::publickey_sign_trampoline, &state_pointer);
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::publickey_sign_trampoline)>>
+inline int publickey(::libssh2::session &session, c_string username, span<const unsigned char> pubkeydata,
+                     Callable &&sign_callback, std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.publickey_sign)> installed(state.publickey_sign,
+                                                                      std::forward<Callable>(sign_callback));
+    void *state_pointer = static_cast<void *>(&state);
+    const int rc = libssh2_userauth_publickey(session.get(), username.c_str(), pubkeydata.data(), pubkeydata.size(),
+                                              &detail::publickey_sign_trampoline, &state_pointer);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
+    return rc;
+}
+
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 // libssh2_userauth_publickey_sk, with a C++ callable as sign_callback, called as
 // int(LIBSSH2_SESSION *session, LIBSSH2_SK_SIG_INFO *sig_info, const unsigned char *data, size_t data_len, int
 // algorithm, uint8_t flags, const char *application, const unsigned char *key_handle, size_t key_handle_len) during
 // this call.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::publickey_sk_sign_trampoline)>>
 inline int publickey_sk(::libssh2::session &session, const char *username, size_t username_len,
                         const unsigned char *publickeydata, size_t publickeydata_len, const char *privkeyblob,
                         size_t privkeyblob_len, const char *passphrase, Callable &&sign_callback) {
@@ -816,7 +958,7 @@ inline int publickey_sk(::libssh2::session &session, const char *username, size_
 
 // Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
 // what the callable threw (see rethrow_pending), or the call's error; else clear.
-template <class Callable, class = detail::if_callable<Callable>>
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::publickey_sk_sign_trampoline)>>
 inline int publickey_sk(::libssh2::session &session, const char *username, size_t username_len,
                         const unsigned char *publickeydata, size_t publickeydata_len, const char *privkeyblob,
                         size_t privkeyblob_len, const char *passphrase, Callable &&sign_callback, std::error_code &ec) {
@@ -830,6 +972,44 @@ inline int publickey_sk(::libssh2::session &session, const char *username, size_
     const int rc = libssh2_userauth_publickey_sk(session.get(), username, username_len, publickeydata,
                                                  publickeydata_len, privkeyblob, privkeyblob_len, passphrase,
                                                  &detail::publickey_sk_sign_trampoline, &state_pointer);
+    state.rethrow_pending(&ec);
+    if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
+    return rc;
+}
+
+// libssh2_userauth_publickey_sk, with a C++ callable as sign_callback, taking username and privkeyblob as text_view;
+// publickeydata as span<const unsigned char>; passphrase as c_string.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::publickey_sk_sign_trampoline)>>
+inline int publickey_sk(::libssh2::session &session, text_view username, span<const unsigned char> publickeydata,
+                        text_view privkeyblob, c_string passphrase, Callable &&sign_callback) {
+    detail::callback_state *found = detail::callbacks_of(session, nullptr);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.publickey_sk_sign)> installed(state.publickey_sk_sign,
+                                                                         std::forward<Callable>(sign_callback));
+    void *state_pointer = static_cast<void *>(&state);
+    const int rc = libssh2_userauth_publickey_sk(
+        session.get(), username.data(), username.size(), publickeydata.data(), publickeydata.size(), privkeyblob.data(),
+        privkeyblob.size(), passphrase.c_str(), &detail::publickey_sk_sign_trampoline, &state_pointer);
+    state.rethrow_pending(nullptr);
+    return rc;
+}
+
+// Twin: throws nothing but std::bad_alloc; ec is errc::bad_use without a session, the code of
+// what the callable threw (see rethrow_pending), or the call's error; else clear.
+template <class Callable, class = detail::if_callable<Callable, decltype(&detail::publickey_sk_sign_trampoline)>>
+inline int publickey_sk(::libssh2::session &session, text_view username, span<const unsigned char> publickeydata,
+                        text_view privkeyblob, c_string passphrase, Callable &&sign_callback, std::error_code &ec) {
+    ec.clear();
+    detail::callback_state *found = detail::callbacks_of(session, &ec);
+    if (!found) return LIBSSH2_ERROR_BAD_USE;
+    detail::callback_state &state = *found;
+    detail::scoped_callable<decltype(state.publickey_sk_sign)> installed(state.publickey_sk_sign,
+                                                                         std::forward<Callable>(sign_callback));
+    void *state_pointer = static_cast<void *>(&state);
+    const int rc = libssh2_userauth_publickey_sk(
+        session.get(), username.data(), username.size(), publickeydata.data(), publickeydata.size(), privkeyblob.data(),
+        privkeyblob.size(), passphrase.c_str(), &detail::publickey_sk_sign_trampoline, &state_pointer);
     state.rethrow_pending(&ec);
     if (!ec && rc < 0) ec = make_error_code(static_cast<errc>(rc));
     return rc;

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #endif
 
-// libssh2.hpp begins
+// copied into the generated header from here
 // Reference counts use the compilers' atomic builtins: <atomic> alone costs more to compile
 // than all of this header (C++20, g++ 12: +0.23 s).
 #if defined(_MSC_VER) && !defined(__clang__)
@@ -258,7 +258,7 @@ struct access {
     // A new wrapper owning handle (or borrowing it, if !owned) that keeps parent alive.
     template <class T, class Raw>
     static T make(node *parent, Raw *handle, bool owned) noexcept {
-        return T(owned_node{adopt(parent, session_of(parent, handle), handle, owned ? &T::free_handle : nullptr)});
+        return T(owned_node{adopt(parent, session_of(parent, handle), handle, owned ? &T::traits::free : nullptr)});
     }
 
     // A session is its own session; every other handle belongs to its parent's.
@@ -271,8 +271,92 @@ struct access {
     }
 };
 
+// What every handle class of <libssh2.hpp> derives from: one reference to the node of a
+// handle, moved and dropped here once for all of them, as Vulkan-Hpp's UniqueHandle does.
+// The per-type part is Traits, a small struct the generator writes per class:
+//   struct channel_traits {
+//       using raw = LIBSSH2_CHANNEL;                                   // the handle type
+//       static void free(void *handle, node *context) noexcept;        // frees one
+//   };
+// A derived class adds the libssh2 methods, its constructors from a parent and a raw
+// handle, and `friend struct detail::access` (for its owned_node constructor). It holds
+// nothing else: sizeof(channel) == sizeof(void *).
+template <class Traits>
+class owner {
+public:
+    using traits = Traits;
+    using raw = typename Traits::raw;
+
+    // The raw handle, still owned by this object; null when empty or freed along with its parent.
+    raw *get() const noexcept { return node_ ? static_cast<raw *>(node_->handle) : nullptr; }
+    // Gives up ownership: the caller frees the handle. What was opened from it is given up
+    // too (libssh2 frees it along with it): those objects become empty.
+    raw *release() noexcept {
+        raw *handle = get();
+        release_children(node_);
+        if (node_) node_->free_handle = nullptr;
+        drop(node_);
+        node_ = nullptr;
+        return handle;
+    }
+    explicit operator bool() const noexcept { return get() != nullptr; }
+
+protected:
+    // Protected: an owner is only ever a handle class's base, never an object of its own
+    // (so no handle class can be sliced into one). Move-only.
+    owner() noexcept = default;
+    explicit owner(owned_node node) noexcept : node_(node.value) {}
+    owner(owner &&other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+    owner &operator=(owner &&other) noexcept {
+        if (this != &other) {
+            drop(node_);
+            node_ = other.node_;
+            other.node_ = nullptr;
+        }
+        return *this;
+    }
+    owner(const owner &) = delete;
+    owner &operator=(const owner &) = delete;
+#if defined(__GNUC__) && !defined(__clang__)
+    // g++ 12 at -O2 and above warns that node_ "may be used uninitialized" when this
+    // destructor is inlined into std::optional's on a path where the optional is empty (GCC
+    // bug 80635, a false positive): the read is of this object's own initialised member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+    ~owner() { drop(node_); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+    // The handle, for a method about to pass it to libssh2: on an empty object that is
+    // misuse, reported by LIBSSH2_HPP_ASSERT with the method's name. Under NDEBUG's default
+    // LIBSSH2_HPP_ASSERT (no check), misuse is not looked for at all, not even the empty test.
+    raw *checked(const char *method) const noexcept {
+        (void)method;
+#ifdef LIBSSH2_HPP_UNCHECKED_HANDLES
+        return static_cast<raw *>(node_->handle);
+#else
+        LIBSSH2_HPP_ASSERT(get() != nullptr, method);
+        return get();
+#endif
+    }
+
+    // After an explicit free: marks the node freed and lets it go.
+    void forget() noexcept {
+        if (node_) node_->handle = nullptr;
+        drop(node_);
+        node_ = nullptr;
+    }
+
+    node *node_ = nullptr;
+
+private:
+    friend struct access;
+};
+
 }  // namespace detail
 }  // namespace libssh2
-// libssh2.hpp ends
+// copied up to here
 
 #endif  // LIBSSH2_HPP_OWNERSHIP

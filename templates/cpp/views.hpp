@@ -13,7 +13,7 @@
 #ifndef LIBSSH2_HPP_VIEWS
 #define LIBSSH2_HPP_VIEWS
 
-// libssh2.hpp begins
+// copied into the generated header from here
 #include <cstddef>
 #include <cstring>
 
@@ -95,6 +95,6 @@ private:
 };
 
 }  // namespace libssh2
-// libssh2.hpp ends
+// copied up to here
 
 #endif  // LIBSSH2_HPP_VIEWS

@@ -1724,6 +1724,342 @@ static_assert(std::is_same_v<decltype(&::libssh2_version), const char *(*)(int)>
     }
 }
 
+// Feature flags: libssh2::has_X is true exactly where a method forwarding to X is declared
+// (under the guards libssh2.hpp declares those methods with).
+static_assert(libssh2::has_agent_connect, "libssh2_agent_connect has a method in every release");
+static_assert(libssh2::has_agent_disconnect, "libssh2_agent_disconnect has a method in every release");
+static_assert(libssh2::has_agent_free, "libssh2_agent_free has a method in every release");
+static_assert(libssh2::has_agent_get_identity, "libssh2_agent_get_identity has a method in every release");
+static_assert(libssh2::has_agent_get_identity_path, "libssh2_agent_get_identity_path has a method in every release");
+static_assert(libssh2::has_agent_init, "libssh2_agent_init has a method in every release");
+static_assert(libssh2::has_agent_list_identities, "libssh2_agent_list_identities has a method in every release");
+static_assert(libssh2::has_agent_set_identity_path, "libssh2_agent_set_identity_path has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_agent_sign, "libssh2_agent_sign has a method here");
+#else
+static_assert(!libssh2::has_agent_sign, "libssh2_agent_sign has no method here");
+#endif
+static_assert(libssh2::has_agent_userauth, "libssh2_agent_userauth has a method in every release");
+#if (LIBSSH2_VERSION_NUM < 0x010b01) || (LIBSSH2_VERSION_NUM >= 0x010b01 && !defined(LIBSSH2_NO_DEPRECATED))
+static_assert(libssh2::has_banner_set, "libssh2_banner_set has a method here");
+#else
+static_assert(!libssh2::has_banner_set, "libssh2_banner_set has no method here");
+#endif
+#if (LIBSSH2_VERSION_NUM < 0x010b00) ||                                                                                \
+    (LIBSSH2_VERSION_NUM >= 0x010b00 && (!defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01))
+static_assert(libssh2::has_base64_decode, "libssh2_base64_decode has a method here");
+#else
+static_assert(!libssh2::has_base64_decode, "libssh2_base64_decode has no method here");
+#endif
+#if LIBSSH2_VERSION_NUM >= 0x010b02
+static_assert(libssh2::has_build_options, "libssh2_build_options has a method here");
+#else
+static_assert(!libssh2::has_build_options, "libssh2_build_options has no method here");
+#endif
+static_assert(libssh2::has_channel_close, "libssh2_channel_close has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_channel_direct_streamlocal_ex, "libssh2_channel_direct_streamlocal_ex has a method here");
+#else
+static_assert(!libssh2::has_channel_direct_streamlocal_ex, "libssh2_channel_direct_streamlocal_ex has no method here");
+#endif
+static_assert(libssh2::has_channel_direct_tcpip, "libssh2_channel_direct_tcpip has a method in every release");
+static_assert(libssh2::has_channel_direct_tcpip_ex, "libssh2_channel_direct_tcpip_ex has a method in every release");
+static_assert(libssh2::has_channel_eof, "libssh2_channel_eof has a method in every release");
+static_assert(libssh2::has_channel_exec, "libssh2_channel_exec has a method in every release");
+static_assert(libssh2::has_channel_flush, "libssh2_channel_flush has a method in every release");
+static_assert(libssh2::has_channel_flush_ex, "libssh2_channel_flush_ex has a method in every release");
+static_assert(libssh2::has_channel_flush_stderr, "libssh2_channel_flush_stderr has a method in every release");
+static_assert(libssh2::has_channel_forward_accept, "libssh2_channel_forward_accept has a method in every release");
+static_assert(libssh2::has_channel_forward_cancel, "libssh2_channel_forward_cancel has a method in every release");
+static_assert(libssh2::has_channel_forward_listen, "libssh2_channel_forward_listen has a method in every release");
+static_assert(libssh2::has_channel_forward_listen_ex,
+              "libssh2_channel_forward_listen_ex has a method in every release");
+static_assert(libssh2::has_channel_free, "libssh2_channel_free has a method in every release");
+static_assert(libssh2::has_channel_get_exit_signal, "libssh2_channel_get_exit_signal has a method in every release");
+static_assert(libssh2::has_channel_get_exit_status, "libssh2_channel_get_exit_status has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_channel_handle_extended_data, "libssh2_channel_handle_extended_data has a method here");
+#else
+static_assert(!libssh2::has_channel_handle_extended_data, "libssh2_channel_handle_extended_data has no method here");
+#endif
+static_assert(libssh2::has_channel_handle_extended_data2,
+              "libssh2_channel_handle_extended_data2 has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b02
+static_assert(libssh2::has_channel_has_exit_status, "libssh2_channel_has_exit_status has a method here");
+#else
+static_assert(!libssh2::has_channel_has_exit_status, "libssh2_channel_has_exit_status has no method here");
+#endif
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_channel_ignore_extended_data, "libssh2_channel_ignore_extended_data has a method here");
+#else
+static_assert(!libssh2::has_channel_ignore_extended_data, "libssh2_channel_ignore_extended_data has no method here");
+#endif
+static_assert(libssh2::has_channel_open_ex, "libssh2_channel_open_ex has a method in every release");
+static_assert(libssh2::has_channel_open_session, "libssh2_channel_open_session has a method in every release");
+static_assert(libssh2::has_channel_process_startup, "libssh2_channel_process_startup has a method in every release");
+static_assert(libssh2::has_channel_read, "libssh2_channel_read has a method in every release");
+static_assert(libssh2::has_channel_read_ex, "libssh2_channel_read_ex has a method in every release");
+static_assert(libssh2::has_channel_read_stderr, "libssh2_channel_read_stderr has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_channel_receive_window_adjust, "libssh2_channel_receive_window_adjust has a method here");
+#else
+static_assert(!libssh2::has_channel_receive_window_adjust, "libssh2_channel_receive_window_adjust has no method here");
+#endif
+static_assert(libssh2::has_channel_receive_window_adjust2,
+              "libssh2_channel_receive_window_adjust2 has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010a00
+static_assert(libssh2::has_channel_request_auth_agent, "libssh2_channel_request_auth_agent has a method here");
+#else
+static_assert(!libssh2::has_channel_request_auth_agent, "libssh2_channel_request_auth_agent has no method here");
+#endif
+static_assert(libssh2::has_channel_request_pty, "libssh2_channel_request_pty has a method in every release");
+static_assert(libssh2::has_channel_request_pty_ex, "libssh2_channel_request_pty_ex has a method in every release");
+static_assert(libssh2::has_channel_request_pty_size, "libssh2_channel_request_pty_size has a method in every release");
+static_assert(libssh2::has_channel_request_pty_size_ex,
+              "libssh2_channel_request_pty_size_ex has a method in every release");
+static_assert(libssh2::has_channel_send_eof, "libssh2_channel_send_eof has a method in every release");
+static_assert(libssh2::has_channel_set_blocking, "libssh2_channel_set_blocking has a method in every release");
+static_assert(libssh2::has_channel_setenv, "libssh2_channel_setenv has a method in every release");
+static_assert(libssh2::has_channel_setenv_ex, "libssh2_channel_setenv_ex has a method in every release");
+static_assert(libssh2::has_channel_shell, "libssh2_channel_shell has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_channel_signal, "libssh2_channel_signal has a method here");
+#else
+static_assert(!libssh2::has_channel_signal, "libssh2_channel_signal has no method here");
+#endif
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_channel_signal_ex, "libssh2_channel_signal_ex has a method here");
+#else
+static_assert(!libssh2::has_channel_signal_ex, "libssh2_channel_signal_ex has no method here");
+#endif
+static_assert(libssh2::has_channel_subsystem, "libssh2_channel_subsystem has a method in every release");
+static_assert(libssh2::has_channel_wait_closed, "libssh2_channel_wait_closed has a method in every release");
+static_assert(libssh2::has_channel_wait_eof, "libssh2_channel_wait_eof has a method in every release");
+static_assert(libssh2::has_channel_window_read, "libssh2_channel_window_read has a method in every release");
+static_assert(libssh2::has_channel_window_read_ex, "libssh2_channel_window_read_ex has a method in every release");
+static_assert(libssh2::has_channel_window_write, "libssh2_channel_window_write has a method in every release");
+static_assert(libssh2::has_channel_window_write_ex, "libssh2_channel_window_write_ex has a method in every release");
+static_assert(libssh2::has_channel_write, "libssh2_channel_write has a method in every release");
+static_assert(libssh2::has_channel_write_ex, "libssh2_channel_write_ex has a method in every release");
+static_assert(libssh2::has_channel_write_stderr, "libssh2_channel_write_stderr has a method in every release");
+static_assert(libssh2::has_channel_x11_req, "libssh2_channel_x11_req has a method in every release");
+static_assert(libssh2::has_channel_x11_req_ex, "libssh2_channel_x11_req_ex has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_crypto_engine, "libssh2_crypto_engine has a method here");
+#else
+static_assert(!libssh2::has_crypto_engine, "libssh2_crypto_engine has no method here");
+#endif
+static_assert(libssh2::has_exit, "libssh2_exit has a method in every release");
+static_assert(libssh2::has_free, "libssh2_free has a method in every release");
+static_assert(libssh2::has_hostkey_hash, "libssh2_hostkey_hash has a method in every release");
+static_assert(libssh2::has_init, "libssh2_init has a method in every release");
+static_assert(libssh2::has_keepalive_config, "libssh2_keepalive_config has a method in every release");
+static_assert(libssh2::has_keepalive_send, "libssh2_keepalive_send has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_knownhost_add, "libssh2_knownhost_add has a method here");
+#else
+static_assert(!libssh2::has_knownhost_add, "libssh2_knownhost_add has no method here");
+#endif
+static_assert(libssh2::has_knownhost_addc, "libssh2_knownhost_addc has a method in every release");
+static_assert(libssh2::has_knownhost_check, "libssh2_knownhost_check has a method in every release");
+static_assert(libssh2::has_knownhost_checkp, "libssh2_knownhost_checkp has a method in every release");
+static_assert(libssh2::has_knownhost_del, "libssh2_knownhost_del has a method in every release");
+static_assert(libssh2::has_knownhost_free, "libssh2_knownhost_free has a method in every release");
+static_assert(libssh2::has_knownhost_get, "libssh2_knownhost_get has a method in every release");
+static_assert(libssh2::has_knownhost_init, "libssh2_knownhost_init has a method in every release");
+static_assert(libssh2::has_knownhost_readfile, "libssh2_knownhost_readfile has a method in every release");
+static_assert(libssh2::has_knownhost_readline, "libssh2_knownhost_readline has a method in every release");
+static_assert(libssh2::has_knownhost_writefile, "libssh2_knownhost_writefile has a method in every release");
+static_assert(libssh2::has_knownhost_writeline, "libssh2_knownhost_writeline has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_poll, "libssh2_poll has a method here");
+#else
+static_assert(!libssh2::has_poll, "libssh2_poll has no method here");
+#endif
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_poll_channel_read, "libssh2_poll_channel_read has a method here");
+#else
+static_assert(!libssh2::has_poll_channel_read, "libssh2_poll_channel_read has no method here");
+#endif
+static_assert(libssh2::has_publickey_add, "libssh2_publickey_add has a method in every release");
+static_assert(libssh2::has_publickey_add_ex, "libssh2_publickey_add_ex has a method in every release");
+static_assert(libssh2::has_publickey_init, "libssh2_publickey_init has a method in every release");
+static_assert(libssh2::has_publickey_list_fetch, "libssh2_publickey_list_fetch has a method in every release");
+static_assert(libssh2::has_publickey_list_free, "libssh2_publickey_list_free has a method in every release");
+static_assert(libssh2::has_publickey_remove, "libssh2_publickey_remove has a method in every release");
+static_assert(libssh2::has_publickey_remove_ex, "libssh2_publickey_remove_ex has a method in every release");
+static_assert(libssh2::has_publickey_shutdown, "libssh2_publickey_shutdown has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_scp_recv, "libssh2_scp_recv has a method here");
+#else
+static_assert(!libssh2::has_scp_recv, "libssh2_scp_recv has no method here");
+#endif
+static_assert(libssh2::has_scp_recv2, "libssh2_scp_recv2 has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_scp_send, "libssh2_scp_send has a method here");
+#else
+static_assert(!libssh2::has_scp_send, "libssh2_scp_send has no method here");
+#endif
+static_assert(libssh2::has_scp_send64, "libssh2_scp_send64 has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_scp_send_ex, "libssh2_scp_send_ex has a method here");
+#else
+static_assert(!libssh2::has_scp_send_ex, "libssh2_scp_send_ex has no method here");
+#endif
+static_assert(libssh2::has_session_abstract, "libssh2_session_abstract has a method in every release");
+static_assert(libssh2::has_session_banner_get, "libssh2_session_banner_get has a method in every release");
+static_assert(libssh2::has_session_banner_set, "libssh2_session_banner_set has a method in every release");
+static_assert(libssh2::has_session_block_directions, "libssh2_session_block_directions has a method in every release");
+#if (LIBSSH2_VERSION_NUM < 0x010b01) || (LIBSSH2_VERSION_NUM >= 0x010b01)
+static_assert(libssh2::has_session_callback_set, "libssh2_session_callback_set has a method here");
+#else
+static_assert(!libssh2::has_session_callback_set, "libssh2_session_callback_set has no method here");
+#endif
+#if LIBSSH2_VERSION_NUM >= 0x010b01
+static_assert(libssh2::has_session_callback_set2, "libssh2_session_callback_set2 has a method here");
+#else
+static_assert(!libssh2::has_session_callback_set2, "libssh2_session_callback_set2 has no method here");
+#endif
+static_assert(libssh2::has_session_disconnect, "libssh2_session_disconnect has a method in every release");
+static_assert(libssh2::has_session_disconnect_ex, "libssh2_session_disconnect_ex has a method in every release");
+static_assert(libssh2::has_session_flag, "libssh2_session_flag has a method in every release");
+static_assert(libssh2::has_session_free, "libssh2_session_free has a method in every release");
+static_assert(libssh2::has_session_get_blocking, "libssh2_session_get_blocking has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_session_get_read_timeout, "libssh2_session_get_read_timeout has a method here");
+#else
+static_assert(!libssh2::has_session_get_read_timeout, "libssh2_session_get_read_timeout has no method here");
+#endif
+static_assert(libssh2::has_session_get_timeout, "libssh2_session_get_timeout has a method in every release");
+static_assert(libssh2::has_session_handshake, "libssh2_session_handshake has a method in every release");
+static_assert(libssh2::has_session_hostkey, "libssh2_session_hostkey has a method in every release");
+static_assert(libssh2::has_session_init, "libssh2_session_init has a method in every release");
+static_assert(libssh2::has_session_init_ex, "libssh2_session_init_ex has a method in every release");
+static_assert(libssh2::has_session_last_errno, "libssh2_session_last_errno has a method in every release");
+static_assert(libssh2::has_session_last_error, "libssh2_session_last_error has a method in every release");
+static_assert(libssh2::has_session_method_pref, "libssh2_session_method_pref has a method in every release");
+static_assert(libssh2::has_session_methods, "libssh2_session_methods has a method in every release");
+static_assert(libssh2::has_session_set_blocking, "libssh2_session_set_blocking has a method in every release");
+static_assert(libssh2::has_session_set_last_error, "libssh2_session_set_last_error has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_session_set_read_timeout, "libssh2_session_set_read_timeout has a method here");
+#else
+static_assert(!libssh2::has_session_set_read_timeout, "libssh2_session_set_read_timeout has no method here");
+#endif
+static_assert(libssh2::has_session_set_timeout, "libssh2_session_set_timeout has a method in every release");
+#if (LIBSSH2_VERSION_NUM < 0x010b01) || (LIBSSH2_VERSION_NUM >= 0x010b01 && !defined(LIBSSH2_NO_DEPRECATED))
+static_assert(libssh2::has_session_startup, "libssh2_session_startup has a method here");
+#else
+static_assert(!libssh2::has_session_startup, "libssh2_session_startup has no method here");
+#endif
+static_assert(libssh2::has_session_supported_algs, "libssh2_session_supported_algs has a method in every release");
+static_assert(libssh2::has_sftp_close, "libssh2_sftp_close has a method in every release");
+static_assert(libssh2::has_sftp_close_handle, "libssh2_sftp_close_handle has a method in every release");
+static_assert(libssh2::has_sftp_closedir, "libssh2_sftp_closedir has a method in every release");
+static_assert(libssh2::has_sftp_fsetstat, "libssh2_sftp_fsetstat has a method in every release");
+static_assert(libssh2::has_sftp_fstat, "libssh2_sftp_fstat has a method in every release");
+static_assert(libssh2::has_sftp_fstat_ex, "libssh2_sftp_fstat_ex has a method in every release");
+static_assert(libssh2::has_sftp_fstatvfs, "libssh2_sftp_fstatvfs has a method in every release");
+static_assert(libssh2::has_sftp_fsync, "libssh2_sftp_fsync has a method in every release");
+static_assert(libssh2::has_sftp_get_channel, "libssh2_sftp_get_channel has a method in every release");
+static_assert(libssh2::has_sftp_init, "libssh2_sftp_init has a method in every release");
+static_assert(libssh2::has_sftp_last_error, "libssh2_sftp_last_error has a method in every release");
+static_assert(libssh2::has_sftp_lstat, "libssh2_sftp_lstat has a method in every release");
+static_assert(libssh2::has_sftp_mkdir, "libssh2_sftp_mkdir has a method in every release");
+static_assert(libssh2::has_sftp_mkdir_ex, "libssh2_sftp_mkdir_ex has a method in every release");
+static_assert(libssh2::has_sftp_open, "libssh2_sftp_open has a method in every release");
+static_assert(libssh2::has_sftp_open_ex, "libssh2_sftp_open_ex has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_sftp_open_ex_r, "libssh2_sftp_open_ex_r has a method here");
+#else
+static_assert(!libssh2::has_sftp_open_ex_r, "libssh2_sftp_open_ex_r has no method here");
+#endif
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_sftp_open_r, "libssh2_sftp_open_r has a method here");
+#else
+static_assert(!libssh2::has_sftp_open_r, "libssh2_sftp_open_r has no method here");
+#endif
+static_assert(libssh2::has_sftp_opendir, "libssh2_sftp_opendir has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b01
+static_assert(libssh2::has_sftp_posix_rename, "libssh2_sftp_posix_rename has a method here");
+#else
+static_assert(!libssh2::has_sftp_posix_rename, "libssh2_sftp_posix_rename has no method here");
+#endif
+#if LIBSSH2_VERSION_NUM >= 0x010b01
+static_assert(libssh2::has_sftp_posix_rename_ex, "libssh2_sftp_posix_rename_ex has a method here");
+#else
+static_assert(!libssh2::has_sftp_posix_rename_ex, "libssh2_sftp_posix_rename_ex has no method here");
+#endif
+static_assert(libssh2::has_sftp_read, "libssh2_sftp_read has a method in every release");
+static_assert(libssh2::has_sftp_readdir, "libssh2_sftp_readdir has a method in every release");
+static_assert(libssh2::has_sftp_readdir_ex, "libssh2_sftp_readdir_ex has a method in every release");
+static_assert(libssh2::has_sftp_readlink, "libssh2_sftp_readlink has a method in every release");
+static_assert(libssh2::has_sftp_realpath, "libssh2_sftp_realpath has a method in every release");
+static_assert(libssh2::has_sftp_rename, "libssh2_sftp_rename has a method in every release");
+static_assert(libssh2::has_sftp_rename_ex, "libssh2_sftp_rename_ex has a method in every release");
+static_assert(libssh2::has_sftp_rewind, "libssh2_sftp_rewind has a method in every release");
+static_assert(libssh2::has_sftp_rmdir, "libssh2_sftp_rmdir has a method in every release");
+static_assert(libssh2::has_sftp_rmdir_ex, "libssh2_sftp_rmdir_ex has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_sftp_seek, "libssh2_sftp_seek has a method here");
+#else
+static_assert(!libssh2::has_sftp_seek, "libssh2_sftp_seek has no method here");
+#endif
+static_assert(libssh2::has_sftp_seek64, "libssh2_sftp_seek64 has a method in every release");
+static_assert(libssh2::has_sftp_setstat, "libssh2_sftp_setstat has a method in every release");
+static_assert(libssh2::has_sftp_shutdown, "libssh2_sftp_shutdown has a method in every release");
+static_assert(libssh2::has_sftp_stat, "libssh2_sftp_stat has a method in every release");
+static_assert(libssh2::has_sftp_stat_ex, "libssh2_sftp_stat_ex has a method in every release");
+static_assert(libssh2::has_sftp_statvfs, "libssh2_sftp_statvfs has a method in every release");
+static_assert(libssh2::has_sftp_symlink, "libssh2_sftp_symlink has a method in every release");
+static_assert(libssh2::has_sftp_symlink_ex, "libssh2_sftp_symlink_ex has a method in every release");
+#if !defined(LIBSSH2_NO_DEPRECATED) || LIBSSH2_VERSION_NUM < 0x010b01
+static_assert(libssh2::has_sftp_tell, "libssh2_sftp_tell has a method here");
+#else
+static_assert(!libssh2::has_sftp_tell, "libssh2_sftp_tell has no method here");
+#endif
+static_assert(libssh2::has_sftp_tell64, "libssh2_sftp_tell64 has a method in every release");
+static_assert(libssh2::has_sftp_unlink, "libssh2_sftp_unlink has a method in every release");
+static_assert(libssh2::has_sftp_unlink_ex, "libssh2_sftp_unlink_ex has a method in every release");
+static_assert(libssh2::has_sftp_write, "libssh2_sftp_write has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b02
+static_assert(libssh2::has_sign_sk, "libssh2_sign_sk has a method here");
+#else
+static_assert(!libssh2::has_sign_sk, "libssh2_sign_sk has no method here");
+#endif
+static_assert(libssh2::has_trace, "libssh2_trace has a method in every release");
+static_assert(libssh2::has_trace_sethandler, "libssh2_trace_sethandler has a method in every release");
+static_assert(libssh2::has_userauth_authenticated, "libssh2_userauth_authenticated has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_userauth_banner, "libssh2_userauth_banner has a method here");
+#else
+static_assert(!libssh2::has_userauth_banner, "libssh2_userauth_banner has no method here");
+#endif
+static_assert(libssh2::has_userauth_hostbased_fromfile,
+              "libssh2_userauth_hostbased_fromfile has a method in every release");
+static_assert(libssh2::has_userauth_hostbased_fromfile_ex,
+              "libssh2_userauth_hostbased_fromfile_ex has a method in every release");
+static_assert(libssh2::has_userauth_keyboard_interactive,
+              "libssh2_userauth_keyboard_interactive has a method in every release");
+static_assert(libssh2::has_userauth_keyboard_interactive_ex,
+              "libssh2_userauth_keyboard_interactive_ex has a method in every release");
+static_assert(libssh2::has_userauth_list, "libssh2_userauth_list has a method in every release");
+static_assert(libssh2::has_userauth_password, "libssh2_userauth_password has a method in every release");
+static_assert(libssh2::has_userauth_password_ex, "libssh2_userauth_password_ex has a method in every release");
+static_assert(libssh2::has_userauth_publickey, "libssh2_userauth_publickey has a method in every release");
+static_assert(libssh2::has_userauth_publickey_fromfile,
+              "libssh2_userauth_publickey_fromfile has a method in every release");
+static_assert(libssh2::has_userauth_publickey_fromfile_ex,
+              "libssh2_userauth_publickey_fromfile_ex has a method in every release");
+static_assert(libssh2::has_userauth_publickey_frommemory,
+              "libssh2_userauth_publickey_frommemory has a method in every release");
+#if LIBSSH2_VERSION_NUM >= 0x010b00
+static_assert(libssh2::has_userauth_publickey_sk, "libssh2_userauth_publickey_sk has a method here");
+#else
+static_assert(!libssh2::has_userauth_publickey_sk, "libssh2_userauth_publickey_sk has no method here");
+#endif
+static_assert(libssh2::has_version, "libssh2_version has a method in every release");
+
 }  // namespace
 
 int main() { return 0; }

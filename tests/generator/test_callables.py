@@ -30,3 +30,14 @@ def test_trace_handler_finds_its_state_through_the_context_pointer():
                      (Param("arg0", "LIBSSH2_SESSION *"), Param("arg1", "void *"),
                       Param("arg2", "const char *"), Param("arg3", "size_t")), via_macro=False)
     assert state_param(trace).name == "arg1"
+
+
+def test_a_callback_constant_pairs_with_its_type_by_name_or_is_a_warning_naming_it(parse):
+    api = parse("#define LIBSSH2_CALLBACK_GREET 10\n"
+                "#define LIBSSH2_CALLBACK_LONELY 11\n"
+                "#define LIBSSH2_GREET_HELLO_FUNC(name) int name(LIBSSH2_SESSION *session, void **abstract)\n"
+                "typedef int (*libssh2_greet_hello_unused_t)(int);\n")
+    kinds, warnings = callback_kinds(api)
+    assert [(k.name, k.constant, k.callback.name, k.persistent) for k in kinds] == [
+        ("greet", "LIBSSH2_CALLBACK_GREET", "LIBSSH2_GREET_HELLO_FUNC", True)]
+    assert [w.split(":")[0] for w in warnings if w.startswith("LIBSSH2_CALLBACK")] == ["LIBSSH2_CALLBACK_LONELY"]

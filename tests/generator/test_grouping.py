@@ -84,3 +84,31 @@ def test_a_cxx_keyword_as_a_name_is_an_error(parse):
     api = parse("LIBSSH2_API int libssh2_channel_delete(LIBSSH2_CHANNEL *channel);\n")
     with pytest.raises(GeneratorError, match="libssh2_channel_delete would be named 'delete', a C\\+\\+ keyword"):
         build_binding(api)
+
+
+def test_an_opaque_type_a_function_makes_and_frees_is_an_owning_class(parse):
+    api = parse("typedef struct _LIBSSH2_WIDGET LIBSSH2_WIDGET;\n"
+                "LIBSSH2_API LIBSSH2_WIDGET *libssh2_widget_open(LIBSSH2_CHANNEL *channel);\n"
+                "LIBSSH2_API int libssh2_widget_close(LIBSSH2_WIDGET *widget);\n"
+                "LIBSSH2_API int libssh2_widget_free(LIBSSH2_WIDGET *widget);\n"
+                "LIBSSH2_API int libssh2_widget_spin(LIBSSH2_WIDGET *widget, int turns);\n")
+    b = build_binding(api)
+    (widget,) = [h for h in b.handle_classes if h.raw == "LIBSSH2_WIDGET"]
+    # _free wins over _close (which may only ask the peer); made from a channel: its child
+    assert (widget.name, widget.release, widget.parent) == ("widget", "libssh2_widget_free", "channel")
+    methods = {m.name: m for m in scope(b, "widget").instance_methods}
+    assert sorted(methods) == ["close", "free", "spin"] and methods["free"].releases
+    (open_,) = scope(b, "widget").static_methods
+    assert open_.receiver_class == "channel" and open_.returns_class == "widget" and open_.parent_is_receiver
+    assert not [w for w in b.warnings if "WIDGET" in w or "widget" in w]
+
+
+def test_an_opaque_type_nothing_frees_is_a_warning_and_never_a_span(parse):
+    api = parse("typedef struct _LIBSSH2_GADGET LIBSSH2_GADGET;\n"
+                "LIBSSH2_API LIBSSH2_GADGET *libssh2_session_gadget(LIBSSH2_SESSION *session);\n"
+                "LIBSSH2_API int libssh2_session_gadgets(LIBSSH2_SESSION *session, LIBSSH2_GADGET *g, size_t n);\n")
+    b = build_binding(api)
+    assert "LIBSSH2_GADGET" not in [h.raw for h in b.handle_classes]
+    assert any(w.startswith("LIBSSH2_GADGET: an opaque handle type, but no function frees it") for w in b.warnings)
+    (gadgets,) = [m for m in scope(b, "session").instance_methods if m.name == "gadgets"]
+    assert gadgets.views == ()

@@ -26,6 +26,8 @@ def test_the_markdown_source_of_the_development_head():
 def test_a_link_or_a_placeholder_describes_nothing():
     assert name_line(".so man3/libssh2_sftp_statvfs.3\n") is None
     assert name_line(".SH NAME\nlibssh2_session_flag - TODO\n") == (("libssh2_session_flag",), "")
+    assert name_line(".SH NAME\nlibssh2_keepalive_send - short function description\n") == \
+        (("libssh2_keepalive_send",), "")
 
 
 def release_dir(tmp_path, pages):

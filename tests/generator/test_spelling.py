@@ -1,7 +1,7 @@
 """spelling.py: the C++ fragments the templates use, as pure functions."""
 from generator.model import Availability, CallArg, Method, Param
-from generator.spelling import (adopt, c_call, callable_overload_params, complementary, declare, guard,
-                                guarded, param_decl, params_to_c, trampoline_args)
+from generator.spelling import (adopt, c_call, callable_call, callable_overload_params, complementary, declare,
+                                guard, guarded, param_decl, params_to_c, trampoline_args)
 
 
 def test_declarations_put_the_name_where_c_wants_it():
@@ -89,9 +89,78 @@ def test_a_callable_overload_drops_the_state_parameter_and_passes_the_trampoline
         "libssh2_x(session.get(), username, &detail::x_trampoline, &state_pointer)"
 
 
+def test_a_callable_overload_with_views_takes_text_and_passes_its_size():
+    from generator.model import Callback, CallbackKind, View
+    params = (Param("username", "const char *"), Param("username_len", "unsigned int"),
+              Param("cb", "void (*)(void **)", callback="LIBSSH2_X_FUNC"))
+    m = method(params=params, receiver=Param("session", "LIBSSH2_SESSION *"), callable_param="cb",
+               callable_kind="x", views=(View("text", "username", "username_len"),))
+    kind = CallbackKind("x", Callback("LIBSSH2_X_FUNC", "void", (Param("abstract", "void **"),), True))
+    assert callable_overload_params(m) == "const char *username, unsigned int username_len, Callable &&cb"
+    assert callable_overload_params(m, True) == "text_view username, Callable &&cb"
+    assert callable_call(m, kind, "session.get()") == \
+        "libssh2_x(session.get(), username, username_len, &detail::x_trampoline)"
+    assert callable_call(m, kind, "session.get()", True) == \
+        ("libssh2_x(session.get(), username.data(), static_cast<unsigned int>(username.size()), "
+         "&detail::x_trampoline)")
+
+
+def test_a_macro_is_described_by_its_target_never_as_a_convenience_macro():
+    from generator.spelling import about, doc_text
+    read = method(name="read", c_name="libssh2_channel_read", is_macro=True, target="libssh2_channel_read_ex",
+                  description="convenience macro for libssh2_channel_read_ex(3) calls")
+    descriptions = {"libssh2_channel_read_ex": "read data from a channel stream"}
+    assert about(read, descriptions) == "read data from a channel stream"
+    assert about(read, {}) == ""
+    assert doc_text(read, descriptions) == \
+        "libssh2_channel_read (macro for libssh2_channel_read_ex): read data from a channel stream"
+    assert doc_text(method(c_name="libssh2_x")) == "libssh2_x"
+
+
+def test_a_comment_fits_the_column_limit_so_clang_format_merges_nothing():
+    from generator.spelling import COLUMN_LIMIT, comment
+    text = "libssh2_x: " + "word " * 40 + "span<const unsigned char> at the end"
+    lines = comment(text, 4).split("\n")
+    assert len(lines) > 1 and all(line.lstrip().startswith("// ") for line in lines)
+    assert all(len(line) + (0 if i else 4) <= COLUMN_LIMIT for i, line in enumerate(lines))
+    assert lines[1].startswith("    // ") and not lines[0].startswith(" ")
+    assert "span<const unsigned char>" in comment(text, 4).replace("\n    // ", " ")
+    assert "span<const unsigned char>" in "".join(lines)   # never split inside a type
+    assert comment("short") == "// short"
+
+
 def test_a_comment_says_what_the_man_page_says_and_which_releases_have_none():
     from generator.spelling import about
     assert about(method(description="read data")) == "read data"
     assert about(method(description="read data", undocumented_in=("1.9.0",))) == "read data (no man page in libssh2 1.9.0)"
     assert about(method(undocumented_in=("1.9.0", "1.10.0"))) == "no man page in libssh2 1.9.0, 1.10.0"
     assert about(method()) == ""
+
+
+def test_a_failure_value_is_decided_by_the_type_and_the_state_by_its_slot():
+    from generator.model import Callback, CallbackKind
+    from generator.spelling import failure_value, state_value, trampoline
+    assert failure_value("void *", "-1") == "nullptr"
+    assert failure_value("LIBSSH2_CHANNEL *", "LIBSSH2_ERROR_BAD_USE") == "nullptr"
+    assert failure_value("void (*)(void)", "-1") == "nullptr"
+    assert failure_value("int", "-1") == "-1" and failure_value("ssize_t", "-1") == "-1"
+    slot = Param("abstract", "void **")
+    context = Param("context", "void *")
+    debug = CallbackKind("debug", Callback("LIBSSH2_DEBUG_FUNC", "void", (slot,), True), state_param=slot)
+    trace = CallbackKind("trace", Callback("libssh2_trace_handler_func", "void", (context,), False),
+                         state_param=context)
+    assert state_value(debug) == "*abstract" and state_value(trace) == "context"
+    assert trampoline(debug) == "debug_trampoline"
+
+
+def test_names_in_the_binding_are_spelled_once():
+    from generator.spelling import pointer_result, qualified, receiver_handle, receiver_node, view_check_args
+    from generator.model import View
+    assert qualified("init") == "libssh2::init"
+    assert qualified("open_session", "channel") == "libssh2::channel::open_session"
+    m = method(receiver=Param("session", "LIBSSH2_SESSION *"), returns_class="channel", result="LIBSSH2_CHANNEL *")
+    assert receiver_node(m) == "detail::access::node_of(session)" and receiver_handle(m) == "session.get()"
+    assert pointer_result(m, True) == "libssh2::channel" and pointer_result(m, False) == "LIBSSH2_CHANNEL *"
+    v = method(params=(Param("path", "const char *"), Param("mode", "int")), views=(View("c_string", "path", ""),))
+    assert view_check_args(v, "session") == 'session, std::string("text"), {}'
+    assert view_check_args(v) == 'std::string("text"), {}'
