@@ -30,11 +30,11 @@ int main(int argc, char **argv) {
                                      " with this key");
         libssh2::check(libssh2::userauth::publickey_fromfile(session, argv[3], key + ".pub", key, nullptr), session);
 
-        libssh2::channel channel = *libssh2::check(libssh2::channel::open_session(session), session);
-        libssh2::check(channel.exec("uname -a"), session);
-        const libssh2::channel_output output = libssh2::read_all(channel, libssh2::streams::both);
-        std::fwrite(output.out.data(), 1, output.out.size(), stdout);
-        std::fwrite(output.err.data(), 1, output.err.size(), stderr);
+        // stdout, stderr, exit status and signal, the channel ended after the server's close
+        const libssh2::command_result uname = libssh2::run(session, "uname -a");
+        std::fwrite(uname.out.data(), 1, uname.out.size(), stdout);
+        std::fwrite(uname.err.data(), 1, uname.err.size(), stderr);
+        if (uname.exit_status != 0) throw std::runtime_error("uname -a failed");
 
         libssh2::sftp sftp = *libssh2::check(libssh2::sftp::init(session), session);
         libssh2::sftp_handle file = *libssh2::check(sftp.open(argv[6], LIBSSH2_FXF_READ, 0), sftp);
