@@ -19,7 +19,8 @@ from typing import Callable, Dict, Iterable, Tuple
 ERROR_TEXTS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     # LIBSSH2_ERROR_*: what libssh2's functions return
     "LIBSSH2_ERROR_NONE": ("no error", ()),
-    "LIBSSH2_ERROR_SOCKET_NONE": ("the socket is invalid", ()),
+    # libssh2's generic -1, which libssh2.h says it means to retire: not about a socket at all
+    "LIBSSH2_ERROR_SOCKET_NONE": ("libssh2 failed without a specific error code", ()),
     "LIBSSH2_ERROR_BANNER_RECV": ("failed to receive the server's banner", ()),
     "LIBSSH2_ERROR_BANNER_NONE": ("failed to receive the server's banner", ()),
     "LIBSSH2_ERROR_BANNER_SEND": ("failed to send the banner", ()),

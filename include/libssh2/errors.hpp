@@ -35,7 +35,7 @@ namespace libssh2 {
 // LIBSSH2_ERROR_*: what libssh2's functions return, and session.last_errno(). Beside each enumerator: its message().
 enum class errc : int {
     none = LIBSSH2_ERROR_NONE,                                      // no error
-    socket_none = LIBSSH2_ERROR_SOCKET_NONE,                        // the socket is invalid
+    socket_none = LIBSSH2_ERROR_SOCKET_NONE,                        // libssh2 failed without a specific error code
     banner_recv = LIBSSH2_ERROR_BANNER_RECV,                        // failed to receive the server's banner
     banner_send = LIBSSH2_ERROR_BANNER_SEND,                        // failed to send the banner
     invalid_mac = LIBSSH2_ERROR_INVALID_MAC,                        // invalid message authentication code
@@ -203,7 +203,7 @@ public:
         case -4: return "invalid message authentication code";
         case -3: return "failed to send the banner";
         case -2: return "failed to receive the server's banner";
-        case -1: return "the socket is invalid";
+        case -1: return "libssh2 failed without a specific error code";
         case 0: return "no error";
         }
         return "unknown libssh2 error " + std::to_string(value);

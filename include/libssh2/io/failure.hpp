@@ -81,9 +81,9 @@ inline int system_error_behind(int rc) noexcept {
 // The code names the cause: a failure with an errno behind it (system_error_behind) is that
 // errno, in std::system_category() (EMFILE compares equal to std::errc::too_many_files_open),
 // with libssh2's message. libssh2's generic -1 (LIBSSH2_ERROR_SOCKET_NONE: libssh2.h says it
-// means to retire it; the session's message is not "the socket is invalid" but, in 1.10 to
-// 1.11.1, "Unable to exchange encryption keys" when the server sent what is no SSH packet or
-// left during the key exchange) is errc::proto when no errno explains it.
+// means to retire it; in 1.10 to 1.11.1 the session's message is "Unable to exchange
+// encryption keys" when the server sent what is no SSH packet or left during the key
+// exchange) is errc::proto when no errno explains it.
 inline call_failure session_failure(LIBSSH2_SESSION *session, int rc, const std::string &what) {
     if (rc == 0 && session) rc = libssh2_session_last_errno(session);
     if (rc == 0) rc = LIBSSH2_ERROR_BAD_USE;  // nothing says why: an empty object, say
