@@ -18,8 +18,8 @@ namespace libssh2::asio::workarounds {
 // waiting on: the type matched, the channel did not. So the engine lets one request wait for
 // its reply at a time, and only that exchange: the channel's other stages run together.
 // Releases: 1.9.0 to 1.11.1, and the head (1.11.2_DEV, 0x010b02) as of December 2026.
-// Test: "workaround: two channel requests in flight on one session" fails once libssh2 waits
-// for the reply of its own channel.
+// Test: "workaround one_request_at_a_time: a request whose reply comes after another
+// channel's" fails once libssh2 waits for the reply of its own channel.
 #define LIBSSH2_HPP_ASIO_ONE_REQUEST_AT_A_TIME (LIBSSH2_VERSION_NUM <= 0x010b02)
 inline constexpr bool one_request_at_a_time = LIBSSH2_HPP_ASIO_ONE_REQUEST_AT_A_TIME;
 
@@ -33,9 +33,8 @@ inline constexpr bool one_request_at_a_time = LIBSSH2_HPP_ASIO_ONE_REQUEST_AT_A_
 // Releases: 1.9.0 to 1.11.1, and the head (1.11.2_DEV) as of December 2026: every release, so
 // no condition yet; a release that copies its half-sent packet could let the outbox go, with
 // the engine waiting on LIBSSH2_SESSION_BLOCK_OUTBOUND again.
-// Test: none of its own yet (a half-sent packet resumed from another stack frame, on a full
-// socket, without the engine); tests/test_asio_forward.cpp's 2 KiB socket send buffer caught
-// it through the engine, where the outbox now hides it.
+// Test: "workaround whole_packets: an EOF half sent, resumed from another stack frame" fails
+// once libssh2 finishes such a packet.
 inline constexpr bool whole_packets = true;
 
 }  // namespace libssh2::asio::workarounds
