@@ -489,8 +489,9 @@ private:
     void connected(job &j, const error_code &ec, const libssh2::host_key_verification &key) {
         --connecting_;
         if (ec && time_is_up(j, ec)) return done(j, job::outcome::timed_out, timeout_reason());
-        if (ec && dropped_before_banner(j, ec, key) && retry_connect(j)) return;
-        if (ec) return done(j, job::outcome::failed, connect_failure(j, ec, key));
+        const bool dropped = ec && dropped_before_banner(j, ec, key);
+        if (dropped && retry_connect(j)) return;
+        if (ec) return done(j, job::outcome::failed, connect_failure(j, ec, key, dropped));
         if (window_ < parallel_) {
             ++window_;
             start_more();
@@ -526,7 +527,10 @@ private:
         return text;
     }
 
-    std::string connect_failure(const job &j, const error_code &ec, const libssh2::host_key_verification &key) const {
+    // dropped: the server closed or reset the connection before its banner (after the TCP
+    // connect: the handshake failed, whatever errno it failed with).
+    std::string connect_failure(const job &j, const error_code &ec, const libssh2::host_key_verification &key,
+                                bool dropped) const {
         if (ec == libssh2::host_key_errc::unknown_host || ec == libssh2::host_key_errc::changed_key)
             return "host key verification failed: " + key.refusal();
         if (key.status == libssh2::host_key_status::match)
@@ -536,7 +540,7 @@ private:
         if (!key.key_type.empty()) return "cannot read known_hosts file " + o_.known_hosts + ": " + ec.message();
         const std::string tries =
             j.connect_retries > 0 ? " (" + std::to_string(j.connect_retries + 1) + " connections, each dropped)" : "";
-        if (ec.category() == libssh2::session_category())
+        if (dropped || ec.category() == libssh2::session_category())
             return "SSH handshake with " + j.t.host + " port " + std::to_string(j.t.port) + " failed: " + ec.message() +
                    tries;
         return "cannot connect to " + j.t.host + " port " + std::to_string(j.t.port) + ": " + ec.message() + tries;

@@ -14,7 +14,7 @@ stdout_is "$(uname -a)"
 same_file "$work/remote.bin" "$work/copy.bin"
 expect 1 "readme_asio: refuses an unknown host key" "$run" "${args[@]}" "$work/empty_known_hosts" "$SSHD_KEY" \
     "$work/remote.bin" "$work/refused.bin"
-stderr_has "known hosts"
+stderr_has "the host is not in known_hosts"
 [ ! -e "$work/refused.bin" ] || fail "readme_asio wrote a file for an unknown host"
 expect 1 "readme_asio: fails on a missing remote file" "$run" "${args[@]}" "$SSHD_KNOWN_HOSTS" "$SSHD_KEY" \
     "$work/missing" "$work/missing.bin"
