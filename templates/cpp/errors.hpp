@@ -7,7 +7,7 @@
 #ifndef LIBSSH2_HPP_ERRORS_SNIPPET
 #define LIBSSH2_HPP_ERRORS_SNIPPET
 
-#include "../../include/libssh2.hpp"
+#include <libssh2.hpp>  // the header under test: the compile matrix gives its include directory
 
 #include <cstdio>
 #include <cstdlib>
