@@ -58,11 +58,13 @@ public:
     // past the teardown bound, given up (give_up).
     bool opened() const noexcept { return static_cast<bool>(handle_) || static_cast<bool>(sftp_); }
     step_result close(std::error_code &) {
+        channel_ = channel();
         if (handle_ && handle_.close() == LIBSSH2_ERROR_EAGAIN) return step_result::blocked;
         if (sftp_ && sftp_.shutdown() == LIBSSH2_ERROR_EAGAIN) return step_result::blocked;
         return step_result::done;
     }
     void give_up() noexcept {
+        channel_ = channel();
         if (shared_) {
             // A file of the caller's SFTP session must go now: the caller may shut that down
             // before the session ends, and libssh2_sftp_shutdown leaves its files allocated.
@@ -99,18 +101,53 @@ public:
             handle_ = direction_ == direction::get
                           ? over_sftp().open(remote_, LIBSSH2_FXF_READ, 0)
                           : over_sftp().open(remote_, LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, mode_);
-            if (!handle_) return failed(ssh_->last_errno(), ec);
+            if (!handle_) {
+                if (failed(ssh_->last_errno(), ec) == step_result::blocked) return step_result::blocked;
+                return end_after_failure(ec);
+            }
             stage_ = stage::copy;
             [[fallthrough]];
         case stage::copy: {
             const step_result copied = direction_ == direction::get ? get(ec) : put(ec);
-            if (copied != step_result::done || ec) return copied;
+            if (ec) return end_after_failure(ec);
+            if (copied != step_result::done) return copied;
             stage_ = stage::close;
             [[fallthrough]];
         }
         case stage::close:
             if (const int rc = handle_.close(); rc != 0) return failed(rc, ec);
             if (shared_) return flushed(ec);
+            stage_ = stage::send_eof;
+            [[fallthrough]];
+        // Our own SFTP session ends as a command does (io/finish_channel.hpp): our EOF, then
+        // the server's EOF and CLOSE, and only then libssh2_sftp_shutdown, which sends our CLOSE
+        // and frees it (libssh2_channel_close would free the SFTP session under it: its close
+        // callback). libssh2's close alone returns at the first packet that comes in (up to
+        // 1.11.1), before the server has reaped its sftp-server; Dropbear up to 2024.85, handling
+        // that child's exit, closes every session channel without a process yet: the one opened
+        // next (a next SFTP session), before its "subsystem" request, which libssh2 then waits
+        // for ever to see answered (mkj/dropbear 71521d1b, issue 321). Dropbear sends its CLOSE
+        // only once the child is reaped: a channel opened after it is safe.
+        case stage::send_eof:
+            if (!channel_) channel_ = sftp_.get_channel();
+            if (const int rc = channel_.send_eof(); rc != 0) return failed(rc, ec);
+            stage_ = stage::drain;
+            [[fallthrough]];
+        case stage::drain:  // what comes before the server's EOF (replies to reads given up), read
+            for (;;) {      // and dropped, so that it never fills the window the server's end waits on
+                const ssize_t n = channel_.read(buffer_.data(), buffer_.size());
+                if (n == 0) break;  // the server's EOF (or nothing left: wait_eof tells)
+                if (n < 0) return failed(static_cast<int>(n), ec);
+            }
+            stage_ = stage::wait_eof;
+            [[fallthrough]];
+        case stage::wait_eof:
+            if (const int rc = channel_.wait_eof(); rc != 0) return failed(rc, ec);
+            stage_ = stage::wait_closed;
+            [[fallthrough]];
+        case stage::wait_closed:
+            if (const int rc = channel_.wait_closed(); rc != 0) return failed(rc, ec);
+            channel_ = channel();
             stage_ = stage::shutdown;
             [[fallthrough]];
         case stage::shutdown:
@@ -121,7 +158,7 @@ public:
     }
 
 private:
-    enum class stage { local, init, open, copy, close, shutdown };
+    enum class stage { local, init, open, copy, close, send_eof, drain, wait_eof, wait_closed, shutdown };
 
     LIBSSH2_SFTP *over() const noexcept { return shared_ ? shared_->get() : sftp_.get(); }
     sftp &over_sftp() noexcept { return shared_ ? *shared_ : sftp_; }
@@ -173,14 +210,25 @@ private:
     }
 
     step_result flushed(std::error_code &ec) {
-        if (direction_ == direction::get && std::fflush(file_.get()) != 0) ec = {errno, std::system_category()};
+        if (!ec && direction_ == direction::get && std::fflush(file_.get()) != 0) ec = {errno, std::system_category()};
         return step_result::done;
     }
 
+    // A failure ends the operation (the first one is the one reported).
     step_result failed(int rc, std::error_code &ec) {
         if (rc == LIBSSH2_ERROR_EAGAIN) return step_result::blocked;
-        if (rc != 0) ec = libssh2::detail::sftp_failure(ssh_->get(), over(), rc, std::string()).code;
+        if (rc != 0 && !ec) ec = libssh2::detail::sftp_failure(ssh_->get(), over(), rc, std::string()).code;
         return step_result::done;
+    }
+
+    // After the server refused (a missing file) or the local file failed, the connection is
+    // sound: our own SFTP session ends as after a success (its file closed first), not in its
+    // destructor's bounded free, which blocks and ends it as abruptly as libssh2's close does.
+    step_result end_after_failure(std::error_code &ec) {
+        const bool sound = ec.category() == libssh2::sftp_category() || ec.category() == std::system_category();
+        if (shared_ || !sftp_ || !sound) return step_result::done;
+        stage_ = handle_ ? stage::close : stage::send_eof;
+        return step(ec);
     }
 
     libssh2::session *ssh_;
@@ -198,6 +246,7 @@ private:
     // Declared last: closed (if still open) before the file, by the bounded teardown.
     sftp sftp_;
     sftp_handle handle_;
+    channel channel_;  // sftp_'s own channel, borrowed while it ends
 };
 
 }  // namespace detail
