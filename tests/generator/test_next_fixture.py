@@ -1,6 +1,7 @@
-"""The synthetic next release, tests/fixtures/libssh2-next (1.12.0, written from the head
-fixture by its make-next.py): merged with the head, every symbol it adds lands where it
-belongs, and the generator warns only where a human must add meaning.
+"""The synthetic next release (1.12.0, written from the head fixture by
+tests/fixtures/make-next.py into the cache, listed by scripts/header-sets --with-fixtures):
+merged with the head, every symbol it adds lands where it belongs, and the generator warns
+only where a human must add meaning.
 
 It adds an opaque handle (LIBSSH2_TUNNEL: init, free, methods, an accept returning a
 channel, a warn_unused_result function), a callback kind through a function-pointer typedef
@@ -24,7 +25,6 @@ from generator.releases import call_structure, merge
 from generator.spelling import c_call, guard, guard_any
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(REPO, "tests", "fixtures")
 NEXT = 0x010c00
 SINCE_NEXT = Availability(since=NEXT)
 
