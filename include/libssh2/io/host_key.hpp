@@ -133,11 +133,8 @@ inline host_key_verification verify_host_key(session &s, const std::string &know
     }
     errno = 0;
     if (const int rc = known.readfile(known_hosts_path.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH); rc < 0) {
-        // Out of file descriptors, libssh2 says only that it failed to read the file: errno says why.
-        if (const int os_error = errno; os_error == EMFILE || os_error == ENFILE)
-            fail_os(os_error, "read known_hosts file " + known_hosts_path, ec);
-        else
-            fail_session(s.get(), rc, "read known_hosts file " + known_hosts_path, ec);
+        // LIBSSH2_ERROR_FILE: errno (EMFILE, ENOENT...) is the code (failure.hpp).
+        fail_session(s.get(), rc, "read known_hosts file " + known_hosts_path, ec);
         return result;
     }
     const int check =
