@@ -86,11 +86,11 @@ TEST_CASE("library: libssh2_init in the constructor, libssh2_exit in the destruc
 TEST_CASE("socket: owns, moves and releases") {
     libssh2::socket sock(::socket(AF_INET, SOCK_STREAM, 0));
     REQUIRE(sock);
-    const int fd = sock.get();
+    const libssh2_socket_t fd = sock.get();
     libssh2::socket moved(std::move(sock));
     CHECK_FALSE(sock);
     CHECK(moved.get() == fd);
-    const int released = moved.release();
+    const libssh2_socket_t released = moved.release();
     CHECK_FALSE(moved);
     CHECK(is_open(released));  // still open: the caller owns it
     { libssh2::socket again(released); }

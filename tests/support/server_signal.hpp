@@ -31,7 +31,7 @@ enum class server_signal { stop, resume, kill };
 inline std::string request_server_signal(server_signal s, const std::string &pids) {
     static int requests = 0;
     const char *name = s == server_signal::stop ? "STOP" : s == server_signal::resume ? "CONT" : "KILL";
-    const std::string base = sshd().dir + "/control/" + std::to_string(++requests);
+    const std::string base = sshd().dir + "/control/signal-" + std::to_string(++requests);
     {
         std::ofstream request(base + ".tmp", std::ios::binary | std::ios::trunc);
         request << name << ' ' << pids;

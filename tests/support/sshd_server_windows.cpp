@@ -7,9 +7,9 @@
 // current drive, Z:, which is the Unix root (scripts/wine-test runs the test from a Unix
 // directory).
 //
-// What needs the Linux side at run time (stopping and restarting the server, the
-// password-user server, /bin/sh) is not available here: stop_sshd() and run_command() throw,
-// sshd_password() reports a skip reason.
+// What needs the Linux side at run time: /bin/sh commands are run there on request
+// (run_command); stopping and restarting the server and the password-user server are not
+// available: stop_sshd() throws, sshd_password() reports a skip reason.
 #include "sshd_server.hpp"
 
 #include "bytes.hpp"
@@ -18,12 +18,15 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace test_support {
 namespace {
@@ -117,8 +120,35 @@ int connect_tcp(int port) {
     return static_cast<int>(s);
 }
 
+// A Windows program has no /bin/sh: the Linux side runs the command (scripts/wine-test), asked
+// through a file in $SSHD_DIR/control, as tests/support/server_signal.hpp asks for signals.
 std::pair<int, std::string> run_command(const std::string& command) {
-    throw std::runtime_error("test_support::run_command: a Windows test has no /bin/sh to run `" + command + "`");
+    static std::mutex one_at_a_time;
+    static int requests = 0;
+    std::lock_guard<std::mutex> lock(one_at_a_time);
+    const std::string base = sshd().dir + "/control/run-" + std::to_string(++requests);
+    {
+        std::ofstream request(base + ".tmp", std::ios::binary | std::ios::trunc);
+        request << "RUN\n" << command << "\n";
+    }
+    if (std::rename((base + ".tmp").c_str(), (base + ".request").c_str()) != 0)
+        throw std::runtime_error("test_support::run_command: cannot write " + base + ".request");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::ifstream done(base + ".done", std::ios::binary);
+        if (done) {
+            std::string word;
+            int status = -1;
+            done >> word >> status;
+            std::ifstream out(base + ".out", std::ios::binary);
+            std::ostringstream text;
+            text << out.rdbuf();
+            return {status, text.str()};
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    throw std::runtime_error("test_support::run_command: no answer to `" + command +
+                             "` in 60 s: run the Windows tests through scripts/wine-test");
 }
 
 }  // namespace test_support
