@@ -67,8 +67,7 @@ sshd_server read_environment() {
     s.host_key_pub = environment("SSHD_HOST_KEY_PUB");
     s.publickey_store = environment("SSHD_PUBLICKEY_STORE");
     std::ifstream in(s.host_key_pub, std::ios::binary);
-    std::string type;
-    in >> type >> s.host_key_base64;  // "ssh-rsa AAAA... comment"
+    in >> s.host_key_type >> s.host_key_base64;  // "ssh-rsa AAAA... comment"
     if (s.host_key_base64.empty()) throw std::runtime_error("test_support::sshd: cannot read " + s.host_key_pub);
     s.host_key_blob = base64_decode(s.host_key_base64);
     return s;
