@@ -13,7 +13,6 @@
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
 
-#include <signal.h>
 
 #include <chrono>
 #include <future>
@@ -25,6 +24,7 @@
 
 #include "support/asio_session.hpp"
 #include "support/elapsed.hpp"
+#include "support/server_signal.hpp"
 
 using namespace std::chrono_literals;
 using test_support::asio_login;
@@ -293,10 +293,10 @@ TEST_CASE("async_call: the operation timeout on a server that stopped, then the 
     connect(io, *s);
     const long server = server_process(io, *s);
     REQUIRE(server > 1);
-    REQUIRE(::kill(static_cast<pid_t>(server), SIGSTOP) == 0);
+    REQUIRE(test_support::signal_server_process(server, test_support::server_signal::stop));
     struct resume {
         long pid;
-        ~resume() { ::kill(static_cast<pid_t>(pid), SIGCONT); }
+        ~resume() { test_support::signal_server_process(pid, test_support::server_signal::resume); }
     } resume_server{server};
 
     s->set_operation_timeout(400ms);
@@ -342,10 +342,10 @@ TEST_CASE("async_call: the teardown of a session whose server stopped mid-comman
     la::async_exec(*s, "sleep 30", [&](std::error_code ec, la::exec_result) { error = ec; });
     io.restart();
     io.run_for(300ms);  // the command runs
-    REQUIRE(::kill(static_cast<pid_t>(server), SIGSTOP) == 0);
+    REQUIRE(test_support::signal_server_process(server, test_support::server_signal::stop));
     struct resume {
         long pid;
-        ~resume() { ::kill(static_cast<pid_t>(pid), SIGCONT); }
+        ~resume() { test_support::signal_server_process(pid, test_support::server_signal::resume); }
     } resume_server{server};
     const auto start = clock_type::now();
     s.reset();  // the pending exec completes with operation_aborted, its channel freed in bound

@@ -93,7 +93,7 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         libssh2::host_key_verification v;
         REQUIRE_FALSE(asio_connect(io, s, asio_login(), &v));
         CHECK(v.status == libssh2::host_key_status::match);
-        CHECK(v.key_type == "ssh-ed25519");
+        CHECK(v.key_type == sshd().host_key_type);
         CHECK(v.fingerprint.rfind("SHA256:", 0) == 0);
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 1);
     }
@@ -108,14 +108,17 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         CHECK(ec == libssh2::host_key_errc::unknown_host);
         CHECK(ec != libssh2::errc::known_hosts);  // libssh2's: it could not use the file
         CHECK(v.status == libssh2::host_key_status::unknown);
-        CHECK(v.refusal() == v.host_entry + " is not in " + empty + " (it offers the ssh-ed25519 key " +
+        CHECK(v.refusal() == v.host_entry + " is not in " + empty + " (it offers the " + sshd().host_key_type + " key " +
                                  host_key_fingerprint() + ")");
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 0);  // no login tried
     }
     SECTION("changed: another key listed for the host") {
         const std::string other = scratch("other_known_hosts");
-        write_file(other, "[" + sshd().host + "]:" + std::to_string(sshd().port) +
-                              " ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
+        // The user's key: of the host key's type (ed25519, or RSA with TEST_SSHD_KEYS=rsa-pem), not the host's.
+        std::ifstream user_key(sshd().pubkey);
+        std::string type, blob;
+        user_key >> type >> blob;
+        write_file(other, "[" + sshd().host + "]:" + std::to_string(sshd().port) + " " + type + " " + blob + "\n");
         la::login_options options = asio_login();
         options.known_hosts = other;
         la::session s(io);
@@ -124,7 +127,7 @@ TEST_CASE("async_connect: logs in when the host key is known, refuses it unknown
         CHECK(ec == libssh2::host_key_errc::changed_key);
         CHECK(ec != libssh2::host_key_errc::unknown_host);
         CHECK(v.status == libssh2::host_key_status::mismatch);
-        CHECK(v.refusal() == "the ssh-ed25519 key " + host_key_fingerprint() + " of [" + sshd().host +
+        CHECK(v.refusal() == "the " + sshd().host_key_type + " key " + host_key_fingerprint() + " of [" + sshd().host +
                                  "]:" + std::to_string(sshd().port) + " differs from the one in " + other);
         CHECK(libssh2::userauth::authenticated(s.ssh()) == 0);
     }

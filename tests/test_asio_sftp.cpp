@@ -13,7 +13,6 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/io_context.hpp>
 
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +26,7 @@
 #include "support/asio_session.hpp"
 #include "support/bytes.hpp"
 #include "support/elapsed.hpp"
+#include "support/server_signal.hpp"
 
 using namespace std::chrono_literals;
 using test_support::asio_connect;
@@ -76,7 +76,7 @@ void run_until_arrived(net::io_context &io, const std::string &local, long bytes
 // Resumes (SIGCONT) or reaps nothing: the test's signal is undone when it ends.
 struct resume {
     pid_t pid;
-    ~resume() { ::kill(pid, SIGCONT); }
+    ~resume() { test_support::signal_server_process(pid, test_support::server_signal::resume); }
 };
 
 }  // namespace
@@ -155,7 +155,7 @@ TEST_CASE("async_sftp_get: the operation timeout on a server that stopped mid-tr
     else
         la::async_sftp_get(*s, big, scratch("partial-timeout"), done);
     run_until_arrived(io, scratch("partial-timeout"), 1024 * 1024);
-    REQUIRE(::kill(server, SIGSTOP) == 0);
+    REQUIRE(test_support::signal_server_process(server, test_support::server_signal::stop));
     resume resumed{server};
     const auto start = clock_type::now();
     REQUIRE(run_within(io, 15s));
@@ -181,7 +181,7 @@ TEST_CASE("async_sftp_get: cancelled while the server is stopped; given up after
     la::async_sftp_get(*s, big, scratch("partial-cancel"),
                        net::bind_cancellation_slot(signal.slot(), [&](std::error_code ec, std::uint64_t) { error = ec; }));
     run_until_arrived(io, scratch("partial-cancel"), 1024 * 1024);
-    REQUIRE(::kill(server, SIGSTOP) == 0);
+    REQUIRE(test_support::signal_server_process(server, test_support::server_signal::stop));
     resume resumed{server};
     signal.emit(net::cancellation_type::terminal);
     const auto start = clock_type::now();
@@ -214,7 +214,7 @@ TEST_CASE("async_sftp_get and async_sftp_put: the server killed mid-transfer; an
     else
         la::async_sftp_get(*s, big, scratch("partial-kill"), done);
     run_until_arrived(io, scratch("partial-kill"), 1024 * 1024);
-    REQUIRE(::kill(server, SIGKILL) == 0);
+    REQUIRE(test_support::signal_server_process(server, test_support::server_signal::kill));
     const auto start = clock_type::now();
     REQUIRE(run_within(io, 15s));
     CHECK(error);

@@ -14,7 +14,6 @@
 #include <asio/io_context.hpp>
 
 #include <dirent.h>
-#include <signal.h>
 
 #include <chrono>
 #include <fstream>
@@ -26,6 +25,7 @@
 
 #include "support/asio_session.hpp"
 #include "support/elapsed.hpp"
+#include "support/server_signal.hpp"
 
 using namespace std::chrono_literals;
 using test_support::clock_type;
@@ -68,11 +68,11 @@ long server_process(net::io_context &io, la::session &s) {
 struct stopped_servers {
     std::vector<long> pids;
     void stop(long pid) {
-        REQUIRE(::kill(static_cast<pid_t>(pid), SIGSTOP) == 0);
+        REQUIRE(test_support::signal_server_process(pid, test_support::server_signal::stop));
         pids.push_back(pid);
     }
     ~stopped_servers() {
-        for (long pid : pids) ::kill(static_cast<pid_t>(pid), SIGCONT);
+        for (long pid : pids) test_support::signal_server_process(pid, test_support::server_signal::resume);
     }
 };
 
@@ -288,8 +288,8 @@ TEST_CASE("teardown: sessions whose server was killed mid-command end at once (n
     la::async_exec(*sessions[1], "sleep 30", [&](std::error_code ec, la::exec_result) { errors[1] = ec; });
     io.restart();
     io.run_for(200ms);
-    REQUIRE(::kill(static_cast<pid_t>(pids[0]), SIGKILL) == 0);  // the first fails on its own
-    REQUIRE(::kill(static_cast<pid_t>(pids[1]), SIGKILL) == 0);  // the second is destroyed pending
+    REQUIRE(test_support::signal_server_process(pids[0], test_support::server_signal::kill));  // the first fails on its own
+    REQUIRE(test_support::signal_server_process(pids[1], test_support::server_signal::kill));  // the second is destroyed pending
     io.restart();
     io.run_for(200ms);
     const auto start = clock_type::now();

@@ -5,10 +5,7 @@
 
 #include <libssh2.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -24,6 +21,7 @@
 
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
+#include "support/sockets.hpp"
 #include "support/deprecated_api.hpp"  // this file exercises deprecated API: libssh2::poll, poll_channel_read, handle_extended_data, ignore_extended_data, receive_window_adjust
 
 using test_support::difference;
@@ -89,7 +87,7 @@ int listen_loopback(int *port) {
     addr.sin_port = 0;
     REQUIRE(::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0);
     REQUIRE(::listen(fd, 8) == 0);
-    socklen_t length = sizeof addr;
+    test_support::address_length length = sizeof addr;
     REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &length) == 0);
     *port = ntohs(addr.sin_port);
     return fd;

@@ -42,7 +42,7 @@ TEST_CASE("verify_host_key: listed in the fixture's known_hosts: match, with typ
     const libssh2::host_key_verification result =
         libssh2::verify_host_key(c.session, sshd().known_hosts, sshd().host, sshd().port);
     CHECK(result.status == libssh2::host_key_status::match);
-    CHECK(result.key_type == "ssh-ed25519");
+    CHECK(result.key_type == sshd().host_key_type);
     CHECK(result.host_entry == host_entry());
 
     // ssh-keygen -lf prints "256 SHA256:... comment (ED25519)".
@@ -62,11 +62,11 @@ TEST_CASE("verify_host_key: not listed: unknown") {
         libssh2::verify_host_key(c.session, empty, sshd().host, sshd().port, ec);
     CHECK_FALSE(ec);
     CHECK(result.status == libssh2::host_key_status::unknown);
-    CHECK(result.key_type == "ssh-ed25519");
+    CHECK(result.key_type == sshd().host_key_type);
 
     // Listed for port 22 only: OpenSSH's [HOST]:PORT is another name.
     const std::string other_port =
-        known_hosts_file("io_known_hosts_port22", sshd().host + " ssh-ed25519 " + sshd().host_key_base64 + "\n");
+        known_hosts_file("io_known_hosts_port22", sshd().host + " " + sshd().host_key_type + " " + sshd().host_key_base64 + "\n");
     CHECK(libssh2::verify_host_key(c.session, other_port, sshd().host, sshd().port).status ==
           libssh2::host_key_status::unknown);
     CHECK(libssh2::verify_host_key(c.session, other_port, sshd().host, 22).status == libssh2::host_key_status::match);
@@ -76,7 +76,7 @@ TEST_CASE("verify_host_key: another key listed for the host: mismatch") {
     test_support::connection c = test_support::handshake();
     // The user's ed25519 key, of the host key's type but not the host's.
     const std::string wrong =
-        known_hosts_file("io_known_hosts_wrong", host_entry() + " ssh-ed25519 " + key_blob(sshd().pubkey) + "\n");
+        known_hosts_file("io_known_hosts_wrong", host_entry() + " " + sshd().host_key_type + " " + key_blob(sshd().pubkey) + "\n");
     const libssh2::host_key_verification result = libssh2::verify_host_key(c.session, wrong, sshd().host, sshd().port);
     CHECK(result.status == libssh2::host_key_status::mismatch);
     CHECK_FALSE(result.fingerprint.empty());
@@ -127,12 +127,12 @@ TEST_CASE("check_host_key: unknown and changed keys are errors of their own, nam
         } catch (const libssh2::error &e) {
             CHECK(e.code() == libssh2::host_key_errc::unknown_host);
             CHECK(std::string(e.what()).find("host key verification failed: " + host_entry() + " is not in " + empty +
-                                             " (it offers the ssh-ed25519 key " + fingerprint + ")") == 0);
+                                             " (it offers the " + sshd().host_key_type + " key " + fingerprint + ")") == 0);
         }
     }
     SECTION("another key listed for the host: changed_key") {
         const std::string wrong =
-            known_hosts_file("io_check_wrong", host_entry() + " ssh-ed25519 " + key_blob(sshd().pubkey) + "\n");
+            known_hosts_file("io_check_wrong", host_entry() + " " + sshd().host_key_type + " " + key_blob(sshd().pubkey) + "\n");
         std::error_code ec;
         libssh2::check_host_key(c.session, wrong, sshd().host, sshd().port, ec);
         CHECK(ec == libssh2::host_key_errc::changed_key);
@@ -142,7 +142,7 @@ TEST_CASE("check_host_key: unknown and changed keys are errors of their own, nam
             FAIL("no exception");
         } catch (const libssh2::error &e) {
             CHECK(e.code() == libssh2::host_key_errc::changed_key);
-            CHECK(std::string(e.what()).find("host key verification failed: the ssh-ed25519 key " + fingerprint +
+            CHECK(std::string(e.what()).find("host key verification failed: the " + sshd().host_key_type + " key " + fingerprint +
                                              " of " + host_entry() + " differs from the one in " + wrong) == 0);
         }
     }

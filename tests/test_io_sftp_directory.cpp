@@ -6,7 +6,6 @@
 
 #include <libssh2/io.hpp>
 
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 
 #include "support/connection.hpp"
 #include "support/scratch_dir.hpp"
+#include "support/sockets.hpp"
 
 namespace {
 

@@ -6,9 +6,6 @@
 
 #include <libssh2/io.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <string>
@@ -16,6 +13,7 @@
 
 #include "support/elapsed.hpp"
 #include "support/sshd_server.hpp"
+#include "support/sockets.hpp"
 
 using namespace std::chrono_literals;
 using test_support::sshd;
@@ -133,7 +131,7 @@ TEST_CASE("retry: errc::timeout for all the tries together, against a server tha
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
     REQUIRE(::listen(listener.get(), 4) == 0);
-    socklen_t length = sizeof address;
+    test_support::address_length length = sizeof address;
     REQUIRE(::getsockname(listener.get(), reinterpret_cast<sockaddr *>(&address), &length) == 0);
 
     libssh2::socket sock = libssh2::tcp_connect("127.0.0.1", ntohs(address.sin_port), 5s);

@@ -4,16 +4,15 @@
 
 #include <libssh2.hpp>
 
-#include <poll.h>
-
 #include "support/connection.hpp"
+#include "support/sockets.hpp"
 
 namespace {
 
 // Whether the socket has something to read within timeout_ms.
 bool readable(int fd, int timeout_ms) {
-    pollfd p{fd, POLLIN, 0};
-    return ::poll(&p, 1, timeout_ms) == 1;
+    pollfd p = test_support::poll_entry(fd, POLLIN);
+    return test_support::poll_sockets(&p, 1, timeout_ms) == 1;
 }
 
 }  // namespace

@@ -21,8 +21,17 @@ using test_support::read_file;
 
 namespace {
 
-constexpr int plain_raw_ed25519 =
-    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | LIBSSH2_KNOWNHOST_KEY_ED25519;
+// The fixture's host key: ed25519, or RSA where the sshd runs with TEST_SSHD_KEYS=rsa-pem (the
+// Windows tests: their libssh2 has no ed25519).
+bool rsa_host_key() {
+    const std::string rsa = "/ssh_host_rsa_key.pub";
+    const std::string &pub = sshd().host_key_pub;
+    return pub.size() > rsa.size() && pub.compare(pub.size() - rsa.size(), rsa.size(), rsa) == 0;
+}
+std::string host_key_name() { return rsa_host_key() ? "ssh-rsa" : "ssh-ed25519"; }
+int host_key_type() { return rsa_host_key() ? LIBSSH2_HOSTKEY_TYPE_RSA : LIBSSH2_HOSTKEY_TYPE_ED25519; }
+int host_key_mask() { return rsa_host_key() ? LIBSSH2_KNOWNHOST_KEY_SSHRSA : LIBSSH2_KNOWNHOST_KEY_ED25519; }
+int plain_raw_host_key() { return LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | host_key_mask(); }
 
 void write_file(const std::string &path, const std::string &text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -41,7 +50,7 @@ std::string live_host_key(libssh2::session &session) {
     int type = 0;
     const char *key = session.hostkey(&length, &type);
     REQUIRE(key != nullptr);
-    REQUIRE(type == LIBSSH2_HOSTKEY_TYPE_ED25519);
+    REQUIRE(type == host_key_type());
     return std::string(key, length);
 }
 
@@ -91,7 +100,7 @@ TEST_CASE("readfile reads the fixture's known_hosts; get lists its entry") {
     CHECK(std::string(all[0]->name) == "[127.0.0.1]:" + std::to_string(sshd().port));
     CHECK(std::string(all[0]->key) == sshd().host_key_base64);
     CHECK((all[0]->typemask & LIBSSH2_KNOWNHOST_TYPE_MASK) == LIBSSH2_KNOWNHOST_TYPE_PLAIN);
-    CHECK((all[0]->typemask & LIBSSH2_KNOWNHOST_KEY_MASK) == LIBSSH2_KNOWNHOST_KEY_ED25519);
+    CHECK((all[0]->typemask & LIBSSH2_KNOWNHOST_KEY_MASK) == host_key_mask());
     // writeline gives back the file's line.
     CHECK(line_of(hosts, all[0]) == read_file(sshd().known_hosts));
 
@@ -108,7 +117,7 @@ TEST_CASE("check and checkp: match, mismatch, not found, against the live sshd's
     const int port = sshd().port;
 
     libssh2_knownhost *found = nullptr;
-    CHECK(hosts.checkp("127.0.0.1", port, key.data(), key.size(), plain_raw_ed25519, &found) ==
+    CHECK(hosts.checkp("127.0.0.1", port, key.data(), key.size(), plain_raw_host_key(), &found) ==
           LIBSSH2_KNOWNHOST_CHECK_MATCH);
     CHECK(found == entry);
     // A key type of 0 in the mask means "any type".
@@ -119,13 +128,13 @@ TEST_CASE("check and checkp: match, mismatch, not found, against the live sshd's
     std::string modified = key;
     modified.back() ^= 0x01;
     found = nullptr;
-    CHECK(hosts.checkp("127.0.0.1", port, modified.data(), modified.size(), plain_raw_ed25519, &found) ==
+    CHECK(hosts.checkp("127.0.0.1", port, modified.data(), modified.size(), plain_raw_host_key(), &found) ==
           LIBSSH2_KNOWNHOST_CHECK_MISMATCH);
     CHECK(found == entry);  // the entry whose key differs
 
-    CHECK(hosts.checkp("127.0.0.1", port + 1, key.data(), key.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(hosts.checkp("127.0.0.1", port + 1, key.data(), key.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_NOTFOUND);
-    CHECK(hosts.checkp("127.0.0.2", port, key.data(), key.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(hosts.checkp("127.0.0.2", port, key.data(), key.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_NOTFOUND);
     // An entry of another key type is not this host's entry for an ECDSA key.
     CHECK(hosts.checkp("127.0.0.1", port, key.data(), key.size(),
@@ -133,12 +142,12 @@ TEST_CASE("check and checkp: match, mismatch, not found, against the live sshd's
                        nullptr) == LIBSSH2_KNOWNHOST_CHECK_NOTFOUND);
 
     // check() is checkp without a port: the entry is "[127.0.0.1]:PORT", so only that name matches.
-    CHECK(hosts.check("127.0.0.1", key.data(), key.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(hosts.check("127.0.0.1", key.data(), key.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_NOTFOUND);
     const std::string bracketed = "[127.0.0.1]:" + std::to_string(port);
-    CHECK(hosts.check(bracketed.c_str(), key.data(), key.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(hosts.check(bracketed.c_str(), key.data(), key.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_MATCH);
-    CHECK(hosts.check(bracketed.c_str(), modified.data(), modified.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(hosts.check(bracketed.c_str(), modified.data(), modified.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_MISMATCH);
 }
 
@@ -149,26 +158,26 @@ TEST_CASE("add and addc: plain, base64-keyed, commented and hashed entries; del 
     const std::string &base64 = sshd().host_key_base64;
 
     libssh2_knownhost *plain = nullptr;
-    REQUIRE(hosts.add("plain.example", nullptr, key.data(), key.size(), plain_raw_ed25519, &plain) == 0);
+    REQUIRE(hosts.add("plain.example", nullptr, key.data(), key.size(), plain_raw_host_key(), &plain) == 0);
     REQUIRE(plain != nullptr);
     CHECK(std::string(plain->name) == "plain.example");
     CHECK(std::string(plain->key) == base64);  // stored base64-encoded whatever the input encoding
 
     libssh2_knownhost *from_base64 = nullptr;
     REQUIRE(hosts.add("base64.example", nullptr, base64.c_str(), base64.size(),
-                      LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_BASE64 | LIBSSH2_KNOWNHOST_KEY_ED25519,
+                      LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_BASE64 | host_key_mask(),
                       &from_base64) == 0);
     CHECK(std::string(from_base64->key) == base64);
 
     const std::string comment = "added by test_knownhost";
     libssh2_knownhost *commented = nullptr;
     REQUIRE(hosts.addc("commented.example", nullptr, key.data(), key.size(), comment.c_str(), comment.size(),
-                       plain_raw_ed25519, &commented) == 0);
-    CHECK(line_of(hosts, commented) == "commented.example ssh-ed25519 " + base64 + " " + comment + "\n");
+                       plain_raw_host_key(), &commented) == 0);
+    CHECK(line_of(hosts, commented) == "commented.example " + host_key_name() + " " + base64 + " " + comment + "\n");
 
     // A hashed entry, hashed by OpenSSH: ssh-keygen -H turns the name into |1|salt|hash.
     const std::string file = scratch("to-hash");
-    write_file(file, "hashed.example ssh-ed25519 " + base64 + "\n");
+    write_file(file, "hashed.example " + host_key_name() + " " + base64 + "\n");
     auto [status, out] = test_support::run_command("ssh-keygen -q -H -f " + quote(file) + " 2>&1");
     INFO(out);
     REQUIRE(status == 0);
@@ -179,7 +188,7 @@ TEST_CASE("add and addc: plain, base64-keyed, commented and hashed entries; del 
         hashed_line.substr(4 + salt.size(), hashed_line.find(' ') - 4 - salt.size());
     libssh2_knownhost *hashed = nullptr;
     REQUIRE(hosts.addc(hash.c_str(), salt.c_str(), key.data(), key.size(), nullptr, 0,
-                       LIBSSH2_KNOWNHOST_TYPE_SHA1 | LIBSSH2_KNOWNHOST_KEYENC_RAW | LIBSSH2_KNOWNHOST_KEY_ED25519,
+                       LIBSSH2_KNOWNHOST_TYPE_SHA1 | LIBSSH2_KNOWNHOST_KEYENC_RAW | host_key_mask(),
                        &hashed) == 0);
     CHECK(hashed->name == nullptr);  // no plain-text name for a hashed entry
     CHECK(line_of(hosts, hashed) == hashed_line);  // libssh2 writes it as ssh-keygen did
@@ -187,13 +196,13 @@ TEST_CASE("add and addc: plain, base64-keyed, commented and hashed entries; del 
     CHECK(entries(hosts).size() == 4);
     for (const char *name : {"plain.example", "base64.example", "commented.example", "hashed.example"}) {
         CAPTURE(name);
-        CHECK(hosts.check(name, key.data(), key.size(), plain_raw_ed25519, nullptr) == LIBSSH2_KNOWNHOST_CHECK_MATCH);
+        CHECK(hosts.check(name, key.data(), key.size(), plain_raw_host_key(), nullptr) == LIBSSH2_KNOWNHOST_CHECK_MATCH);
     }
-    CHECK(hosts.check("other.example", key.data(), key.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(hosts.check("other.example", key.data(), key.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_NOTFOUND);
 
     REQUIRE(hosts.del(plain) == 0);
-    CHECK(hosts.check("plain.example", key.data(), key.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(hosts.check("plain.example", key.data(), key.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_NOTFOUND);
     const auto remaining = entries(hosts);
     CHECK(remaining.size() == 3);
@@ -202,9 +211,9 @@ TEST_CASE("add and addc: plain, base64-keyed, commented and hashed entries; del 
     // A hashed file as ssh-keygen wrote it reads back and matches by name too.
     libssh2::knownhost from_file = libssh2::knownhost::init(c.session);
     REQUIRE(from_file.readfile(file.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 1);
-    CHECK(from_file.check("hashed.example", key.data(), key.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(from_file.check("hashed.example", key.data(), key.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_MATCH);
-    CHECK(from_file.check("plain.example", key.data(), key.size(), plain_raw_ed25519, nullptr) ==
+    CHECK(from_file.check("plain.example", key.data(), key.size(), plain_raw_host_key(), nullptr) ==
           LIBSSH2_KNOWNHOST_CHECK_NOTFOUND);
 }
 
@@ -213,10 +222,10 @@ TEST_CASE("writefile writes what OpenSSH reads: ssh-keygen -F finds the entries,
     const std::string key = live_host_key(c.session);
     libssh2::knownhost hosts = libssh2::knownhost::init(c.session);
     REQUIRE(hosts.readfile(sshd().known_hosts.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 1);
-    REQUIRE(hosts.addc("written.example", nullptr, key.data(), key.size(), "a comment", 9, plain_raw_ed25519,
+    REQUIRE(hosts.addc("written.example", nullptr, key.data(), key.size(), "a comment", 9, plain_raw_host_key(),
                        nullptr) == 0);
     libssh2_knownhost *doomed = nullptr;
-    REQUIRE(hosts.add("deleted.example", nullptr, key.data(), key.size(), plain_raw_ed25519, &doomed) == 0);
+    REQUIRE(hosts.add("deleted.example", nullptr, key.data(), key.size(), plain_raw_host_key(), &doomed) == 0);
     REQUIRE(hosts.del(doomed) == 0);
 
     const std::string file = scratch("written");
@@ -253,9 +262,9 @@ TEST_CASE("readline and writeline round-trip known_hosts lines") {
     libssh2::knownhost hosts = libssh2::knownhost::init(session);
     const std::string &base64 = sshd().host_key_base64;
     const std::vector<std::string> lines = {
-        "roundtrip.example ssh-ed25519 " + base64 + "\n",
-        "[roundtrip.example]:2222 ssh-ed25519 " + base64 + " with a comment\n",
-        "|1|c2FsdHNhbHRzYWx0c2FsdHNhbHQ=|kOHOIB6UUYBYZMXPJ+l8VlWMSOk= ssh-ed25519 " + base64 + "\n",
+        "roundtrip.example " + host_key_name() + " " + base64 + "\n",
+        "[roundtrip.example]:2222 " + host_key_name() + " " + base64 + " with a comment\n",
+        "|1|c2FsdHNhbHRzYWx0c2FsdHNhbHQ=|kOHOIB6UUYBYZMXPJ+l8VlWMSOk= " + host_key_name() + " " + base64 + "\n",
     };
     for (const std::string &line : lines) {
         CAPTURE(line);
@@ -267,14 +276,14 @@ TEST_CASE("readline and writeline round-trip known_hosts lines") {
     }
 
     // Several names on one line become one entry each (libssh2 adds them last name first).
-    const std::string multi = "one.example,two.example ssh-ed25519 " + base64 + "\n";
+    const std::string multi = "one.example,two.example " + host_key_name() + " " + base64 + "\n";
     REQUIRE(hosts.readline(multi.c_str(), multi.size(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 0);
     auto all = entries(hosts);
     REQUIRE(all.size() == lines.size() + 2);
     std::vector<std::string> split = {line_of(hosts, all[all.size() - 2]), line_of(hosts, all.back())};
     std::sort(split.begin(), split.end());
-    CHECK(split == std::vector<std::string>{"one.example ssh-ed25519 " + base64 + "\n",
-                                            "two.example ssh-ed25519 " + base64 + "\n"});
+    CHECK(split == std::vector<std::string>{"one.example " + host_key_name() + " " + base64 + "\n",
+                                            "two.example " + host_key_name() + " " + base64 + "\n"});
 
     // Comments and blank lines add nothing; a line that is not a host line is an error.
     const std::string comment = "# just a comment\n";

@@ -8,9 +8,6 @@
 
 #include <libssh2.hpp>
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <functional>
 #include <string>

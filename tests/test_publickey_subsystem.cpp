@@ -7,7 +7,6 @@
 
 #include <libssh2.hpp>
 
-#include <poll.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,6 +21,7 @@
 
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
+#include "support/sockets.hpp"
 
 using test_support::sshd;
 
@@ -84,11 +84,11 @@ int until_answered(test_support::connection &c, Call call) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(session_timeout_ms);
     int rc;
     while ((rc = call()) == LIBSSH2_ERROR_EAGAIN && std::chrono::steady_clock::now() < deadline) {
-        pollfd fd{c.socket.get(), 0, 0};
+        pollfd fd = test_support::poll_entry(c.socket.get(), 0);
         const int directions = c.session.block_directions();
         if (directions & LIBSSH2_SESSION_BLOCK_INBOUND) fd.events |= POLLIN;
         if (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) fd.events |= POLLOUT;
-        ::poll(&fd, 1, 100);
+        test_support::poll_sockets(&fd, 1, 100);
     }
     return rc;
 }

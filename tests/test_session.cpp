@@ -4,9 +4,7 @@
 
 #include <libssh2.hpp>
 
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +20,7 @@
 
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
+#include "support/sockets.hpp"
 #include "support/deprecated_api.hpp"  // this file exercises deprecated API: banner_set, startup, the raw callback_set
 
 using test_support::sshd;
@@ -61,7 +60,7 @@ bool file_eventually_contains(const std::string &path, const std::string &text) 
 
 int local_port(int fd) {
     sockaddr_in address{};
-    socklen_t length = sizeof address;
+    test_support::address_length length = sizeof address;
     REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0);
     return ntohs(address.sin_port);
 }

@@ -4,17 +4,16 @@
 // Each case asserts the error the transfer gets, that destroying the objects (or freeing them
 // explicitly) takes no longer than the session's teardown bound (plus a margin for a loaded
 // machine), and, run under AddressSanitizer by the test command (build-asan), that nothing
-// leaks: LeakSanitizer fails the executable at exit.
+// leaks: LeakSanitizer fails the executable at exit. Also a Windows program under Wine
+// (tests/windows), where the Linux side stops the server on request and the teardown cut is
+// Winsock's shutdown().
 #include <catch2/catch_test_macros.hpp>
 
 #include <libssh2.hpp>
 
-#include <arpa/inet.h>
+#ifndef _WIN32
 #include <dirent.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -29,6 +28,8 @@
 
 #include "support/connection.hpp"
 #include "support/elapsed.hpp"
+#include "support/sockets.hpp"
+#include "support/server_signal.hpp"
 
 using test_support::sshd;
 using test_support::clock_type;
@@ -48,6 +49,27 @@ long destroy_timed(Owners &...owners) {
     return elapsed_ms(start);
 }
 
+enum class fault { stop, kill };
+
+#ifdef _WIN32
+// Under Wine, the Linux side signals the serving processes for us (scripts/wine-test).
+class stuck_server {
+public:
+    explicit stuck_server(fault f) {
+        using test_support::server_signal;
+        REQUIRE(test_support::request_server_signal(f == fault::stop ? server_signal::stop : server_signal::kill, "") != "");
+    }
+    stuck_server(const stuck_server &) = delete;
+    stuck_server &operator=(const stuck_server &) = delete;
+    ~stuck_server() {
+        try {
+            test_support::request_server_signal(test_support::server_signal::kill, "");
+        } catch (...) {
+            // The runner is gone: it stops the whole sshd itself when the test ends.
+        }
+    }
+};
+#else
 // The processes serving connections to the fixture's sshd: every descendant of its listener.
 std::vector<pid_t> serving_processes() {
     std::ifstream pid_file(sshd().dir + "/sshd.pid");
@@ -84,19 +106,21 @@ std::vector<pid_t> serving_processes() {
 // Stops (or kills) the processes serving this test's connection; kills them all when it ends.
 class stuck_server {
 public:
-    explicit stuck_server(int signal_number) : pids_(serving_processes()) {
+    explicit stuck_server(fault f) : pids_(serving_processes()) {
         REQUIRE_FALSE(pids_.empty());
-        for (pid_t pid : pids_) kill(pid, signal_number);
+        for (pid_t pid : pids_)
+            test_support::signal_server_process(pid, f == fault::stop ? test_support::server_signal::stop : test_support::server_signal::kill);
     }
     stuck_server(const stuck_server &) = delete;
     stuck_server &operator=(const stuck_server &) = delete;
     ~stuck_server() {
-        for (pid_t pid : pids_) kill(pid, SIGKILL);
+        for (pid_t pid : pids_) test_support::signal_server_process(pid, test_support::server_signal::kill);
     }
 
 private:
     std::vector<pid_t> pids_;
 };
+#endif
 
 enum class mode { blocking, blocking_with_timeout, non_blocking };
 
@@ -180,7 +204,7 @@ TEST_CASE("server stopped mid SFTP read: the read fails, teardown stays within t
         REQUIRE(file);
         std::vector<char> buffer(32768);
         REQUIRE(file.read(buffer.data(), buffer.size()) > 0);
-        stuck_server stopped(SIGSTOP);
+        stuck_server stopped(fault::stop);
         const stall got = transfer_until_error(c.session, m, [&] { return file.read(buffer.data(), buffer.size()); });
         if (m == mode::non_blocking) CHECK(got.rc == LIBSSH2_ERROR_EAGAIN);
 
@@ -202,7 +226,7 @@ TEST_CASE("server stopped mid SFTP write: an explicit close returns within the b
         REQUIRE(file);
         const std::vector<char> data(1 << 20, 'y');
         REQUIRE(file.write(data.data(), data.size()) > 0);
-        stuck_server stopped(SIGSTOP);
+        stuck_server stopped(fault::stop);
         const stall got = transfer_until_error(c.session, m, [&] { return file.write(data.data(), data.size()); });
 
         c.session.set_blocking(1);
@@ -221,7 +245,7 @@ TEST_CASE("a teardown bound of 0 cuts at once: a stuck teardown returns immediat
     auto c = test_support::login();
     auto channel = running_yes(c.session);
     c.session.set_teardown_timeout(0);
-    stuck_server stopped(SIGSTOP);
+    stuck_server stopped(fault::stop);
     const auto start = clock_type::now();
     CHECK(channel.free() == 0);  // freed after the cut, without waiting
     CHECK_FALSE(channel);
@@ -235,7 +259,7 @@ TEST_CASE("server stopped mid exec read: teardown stays within the bound") {
         c.session.set_teardown_timeout(bound_ms);
         auto channel = running_yes(c.session);
         char buffer[4096];
-        stuck_server stopped(SIGSTOP);
+        stuck_server stopped(fault::stop);
         const stall got = transfer_until_error(c.session, m, [&] { return channel.read(buffer, sizeof buffer); });
 
         const long teardown = destroy_timed(channel, c.session);
@@ -254,7 +278,7 @@ TEST_CASE("server killed mid SFTP read: the read fails at once, teardown is imme
         REQUIRE(file);
         std::vector<char> buffer(32768);
         REQUIRE(file.read(buffer.data(), buffer.size()) > 0);
-        stuck_server killed(SIGKILL);
+        stuck_server killed(fault::kill);
         if (m == mode::non_blocking) c.session.set_blocking(0);
         const auto failed = clock_type::now();
         long rc = 0;
@@ -288,7 +312,7 @@ TEST_CASE("server stopped mid SCP get and SCP put: teardown stays within the bou
             REQUIRE(channel);
             std::vector<char> buffer(65536, 'z');
             REQUIRE((upload ? channel.write(buffer.data(), buffer.size()) : channel.read(buffer.data(), buffer.size())) > 0);
-            stuck_server stopped(SIGSTOP);
+            stuck_server stopped(fault::stop);
             const stall got = transfer_until_error(c.session, m, [&] {
                 return upload ? channel.write(buffer.data(), buffer.size()) : channel.read(buffer.data(), buffer.size());
             });
@@ -301,18 +325,18 @@ TEST_CASE("server stopped mid SCP get and SCP put: teardown stays within the bou
 }
 
 TEST_CASE("a server that accepts and never speaks: the handshake times out, teardown is immediate") {
-    const int listener = socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(listener >= 0);
+    const test_support::native_socket listener = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener != test_support::invalid_socket);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
     REQUIRE(listen(listener, 1) == 0);
-    socklen_t length = sizeof address;
+    test_support::address_length length = sizeof address;
     REQUIRE(getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) == 0);
     test_support::socket_fd client(test_support::connect_tcp(ntohs(address.sin_port)));
-    const int accepted = accept(listener, nullptr, nullptr);  // and then silence
-    REQUIRE(accepted >= 0);
+    const test_support::native_socket accepted = accept(listener, nullptr, nullptr);  // and then silence
+    REQUIRE(accepted != test_support::invalid_socket);
 
     const auto start = clock_type::now();
     long to_error = 0;
@@ -327,6 +351,6 @@ TEST_CASE("a server that accepts and never speaks: the handshake times out, tear
                destroy_timed(session));
     }
     CHECK(clock_type::now() - start < std::chrono::milliseconds(2500));
-    close(accepted);
-    close(listener);
+    test_support::close_socket(accepted);
+    test_support::close_socket(listener);
 }

@@ -4,8 +4,6 @@
 
 #include <libssh2.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +18,7 @@
 #include "support/bytes.hpp"
 #include "support/connection.hpp"
 #include "support/ssh_agent.hpp"
+#include "support/sockets.hpp"
 
 using test_support::sshd;
 using test_support::sshd_password;
@@ -46,7 +45,7 @@ std::string fingerprint(const std::string &pub_file) {
 
 int local_port(int fd) {
     sockaddr_in address{};
-    socklen_t length = sizeof address;
+    test_support::address_length length = sizeof address;
     REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0);
     return ntohs(address.sin_port);
 }

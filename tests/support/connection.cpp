@@ -3,12 +3,21 @@
 #include <chrono>
 #include <stdexcept>
 #include <thread>
+#ifdef _WIN32
+#include <winsock2.h>
+#else
 #include <unistd.h>
+#endif
 
 namespace test_support {
 
 socket_fd::~socket_fd() {
+#ifdef _WIN32
+    // A Winsock socket is not a file descriptor: close() would not close it.
+    if (fd_ >= 0) ::closesocket(static_cast<SOCKET>(fd_));
+#else
     if (fd_ >= 0) ::close(fd_);
+#endif
 }
 
 std::string last_error(libssh2::session &session) {

@@ -188,8 +188,7 @@ void read_server_env(sshd_server& s, const server_env& env)
 
     // "ssh-ed25519 AAAA... comment"
     std::istringstream line(read_text_file(s.host_key_pub));
-    std::string type;
-    line >> type >> s.host_key_base64;
+    line >> s.host_key_type >> s.host_key_base64;
     if (s.host_key_base64.empty()) {
         throw std::runtime_error("test_support::sshd: malformed " + s.host_key_pub);
     }

@@ -32,7 +32,8 @@ struct sshd_server {
     std::string pass_key;      // ed25519 private key, passphrase "secret-passphrase"
     std::string pass_pubkey;   // its .pub
     std::string known_hosts;   // path of a known_hosts file with one line: "[127.0.0.1]:PORT ssh-ed25519 AAAA..."
-    std::string host_key_pub;  // the server's ssh_host_ed25519_key.pub
+    std::string host_key_pub;  // the server's ssh_host_ed25519_key.pub (ssh_host_rsa_key.pub with TEST_SSHD_KEYS=rsa-pem)
+    std::string host_key_type; // its type as the .pub names it: "ssh-ed25519" ("ssh-rsa")
     std::string publickey_store;  // keys of the "publickey" subsystem (tests/support/publickey_subsystem.py)
     int port = 0;
     std::string host_key_base64;               // base64 blob from the .pub line
