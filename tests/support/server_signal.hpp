@@ -10,12 +10,10 @@
 
 #ifdef _WIN32
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <stdexcept>
-#include <thread>
 
-#include "sshd_server.hpp"
+#include "linux_side.hpp"
 #else
 #include <signal.h>
 #include <sys/types.h>
@@ -31,28 +29,13 @@ enum class server_signal { stop, resume, kill };
 inline std::string request_server_signal(server_signal s, const std::string &pids) {
     static int requests = 0;
     const char *name = s == server_signal::stop ? "STOP" : s == server_signal::resume ? "CONT" : "KILL";
-    const std::string base = sshd().dir + "/control/signal-" + std::to_string(++requests);
-    {
-        std::ofstream request(base + ".tmp", std::ios::binary | std::ios::trunc);
-        request << name << ' ' << pids;
-    }
-    // Renamed whole, so that the runner never reads half a request.
-    if (std::rename((base + ".tmp").c_str(), (base + ".request").c_str()) != 0)
-        throw std::runtime_error("request_server_signal: cannot write " + base + ".request");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        std::ifstream done(base + ".done", std::ios::binary);
-        if (done) {
-            std::string answered, signalled;
-            done >> answered;
-            std::getline(done, signalled);
-            if (answered != name) throw std::runtime_error(std::string("request_server_signal: refused ") + name);
-            return signalled.empty() ? signalled : signalled.substr(1);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    throw std::runtime_error("request_server_signal: no answer to " + base +
-                             ".request in 10 s: run the Windows tests through scripts/wine-test");
+    const std::string base = ask_linux_side("signal", ++requests, std::string(name) + ' ' + pids, std::chrono::seconds(10));
+    std::ifstream done(base + ".done", std::ios::binary);
+    std::string answered, signalled;
+    done >> answered;
+    std::getline(done, signalled);
+    if (answered != name) throw std::runtime_error(std::string("request_server_signal: refused ") + name);
+    return signalled.empty() ? signalled : signalled.substr(1);
 }
 #endif
 

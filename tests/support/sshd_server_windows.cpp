@@ -13,6 +13,7 @@
 #include "sshd_server.hpp"
 
 #include "bytes.hpp"
+#include "linux_side.hpp"
 #include "server_env.hpp"
 
 #include <winsock2.h>
@@ -125,29 +126,15 @@ std::pair<int, std::string> run_command(const std::string& command) {
     static std::mutex one_at_a_time;
     static int requests = 0;
     std::lock_guard<std::mutex> lock(one_at_a_time);
-    const std::string base = sshd().dir + "/control/run-" + std::to_string(++requests);
-    {
-        std::ofstream request(base + ".tmp", std::ios::binary | std::ios::trunc);
-        request << "RUN\n" << command << "\n";
-    }
-    if (std::rename((base + ".tmp").c_str(), (base + ".request").c_str()) != 0)
-        throw std::runtime_error("test_support::run_command: cannot write " + base + ".request");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-        std::ifstream done(base + ".done", std::ios::binary);
-        if (done) {
-            std::string word;
-            int status = -1;
-            done >> word >> status;
-            std::ifstream out(base + ".out", std::ios::binary);
-            std::ostringstream text;
-            text << out.rdbuf();
-            return {status, text.str()};
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    throw std::runtime_error("test_support::run_command: no answer to `" + command +
-                             "` in 60 s: run the Windows tests through scripts/wine-test");
+    const std::string base = ask_linux_side("run", ++requests, "RUN\n" + command + "\n", std::chrono::seconds(60));
+    std::ifstream done(base + ".done", std::ios::binary);
+    std::string word;
+    int status = -1;
+    done >> word >> status;
+    std::ifstream out(base + ".out", std::ios::binary);
+    std::ostringstream text;
+    text << out.rdbuf();
+    return {status, text.str()};
 }
 
 }  // namespace test_support
